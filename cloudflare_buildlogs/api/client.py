@@ -1,0 +1,264 @@
+"""The Cloudflare API client: an injected httpx.Client in, models out.
+
+Owns the envelope (parsed here and nowhere else), the mapping from HTTP and Cloudflare errors
+to the typed errors of `errors.py`, and the retry policy of contract section 7. Knows nothing
+of typer or rich.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .. import __version__
+from ..config import Credentials
+from ..errors import (
+    NOT_FOUND_HINT,
+    PERMISSION_HINT,
+    ApiError,
+    AuthError,
+    CliError,
+    NetworkError,
+    NotFoundError,
+)
+from ..models import Account, Build, LogPage
+
+USER_AGENT = f"cf-buildlogs/{__version__}"
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 0.5  # seconds before the first retry, doubled each time, jittered
+BACKOFF_CAP = 8.0
+MAX_RETRY_AFTER = 60.0  # a longer retry-after is reported, not waited out
+
+_AUTH_CODES = frozenset({10000, 9109, 12005, 6003, 6102, 6103, 6111})
+_ROUTE_CODES = frozenset({7000, 7003})
+
+
+@dataclass(frozen=True)
+class Envelope:
+    result: Any
+    result_info: dict[str, Any]
+    messages: tuple[str, ...]
+
+
+def _texts(items: Any) -> list[str]:
+    """`errors`/`messages` entries as text: plain strings or {code, message} objects."""
+    if not isinstance(items, list):
+        return []
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            code, message = item.get("code"), item.get("message") or ""
+            out.append(f"{message} (code {code})" if code is not None else str(message))
+        elif item is not None:
+            out.append(str(item))
+    return out
+
+
+def _codes(items: Any) -> set[int]:
+    if not isinstance(items, list):
+        return set()
+    codes = set()
+    for item in items:
+        if isinstance(item, dict):
+            for entry in [item, *(item.get("error_chain") or [])]:
+                if isinstance(entry, dict) and isinstance(entry.get("code"), int):
+                    codes.add(entry["code"])
+    return codes
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a retry-after header: a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class Client:
+    """One Cloudflare account's view of the API, with retries."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        credentials: Credentials | None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        log: Callable[[str], None] | None = None,
+        jitter: Callable[[], float] = random.random,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.sleep = sleep
+        self.now = now
+        self.monotonic = monotonic
+        self.log = log
+        self.jitter = jitter
+        self.max_attempts = max_attempts
+        self.requests = 0
+
+    # -- the endpoints -------------------------------------------------------------------
+
+    def get_build(self, account_id: str, build_uuid: str) -> Build:
+        path = f"/accounts/{quote(account_id)}/builds/builds/{quote(build_uuid)}"
+        env = self.get(path, what=f"build {build_uuid}")
+        return Build.from_api(env.result)
+
+    def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage:
+        path = f"/accounts/{quote(account_id)}/builds/builds/{quote(build_uuid)}/logs"
+        params = {"cursor": cursor} if cursor else None
+        return LogPage.from_api(self.get(path, params, what=f"build {build_uuid}").result)
+
+    def list_accounts(self) -> list[Account]:
+        accounts: list[Account] = []
+        for result in self._pages("/accounts", {}, per_page=50, what="accounts"):
+            accounts.extend(Account.from_api(item) for item in result)
+        return [a for a in accounts if a.id]
+
+    def _pages(
+        self, path: str, params: dict[str, Any], *, per_page: int, what: str, max_pages: int = 100
+    ) -> Iterator[list[Any]]:
+        """Page-number paging: every page's `result` list until `total_pages` is reached."""
+        for page in range(1, max_pages + 1):
+            env = self.get(path, {**params, "page": page, "per_page": per_page}, what=what)
+            items = env.result if isinstance(env.result, list) else []
+            yield items
+            total = env.result_info.get("total_pages")
+            done = page >= total if isinstance(total, int) else len(items) < per_page
+            if done or not items:
+                return
+        raise ApiError(f"the API kept paging {what} past {max_pages} pages")
+
+    # -- the transport --------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        creds = self.credentials
+        if creds is None:
+            raise AuthError(
+                "no credentials: set CLOUDFLARE_API_TOKEN, or run `cf-buildlogs auth login`",
+                PERMISSION_HINT,
+            )
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if creds.token:
+            headers["Authorization"] = f"Bearer {creds.token}"
+        else:
+            headers["X-Auth-Email"] = creds.email or ""
+            headers["X-Auth-Key"] = creds.api_key or ""
+        return headers
+
+    def _note(self, text: str) -> None:
+        if self.log is not None:
+            self.log(text)
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, what: str) -> Envelope:
+        """GET with the retry policy; the unwrapped envelope, or a typed error."""
+        headers = self._headers()
+        url = self.base_url + path
+        for attempt in range(1, self.max_attempts + 1):
+            problem, wait = self._attempt(url, params, headers, what)
+            if isinstance(problem, Envelope):
+                return problem
+            if attempt == self.max_attempts:
+                raise NetworkError(
+                    f"{problem}; gave up after {attempt} attempts",
+                    "Cloudflare or the network may be down; try again later "
+                    "(https://www.cloudflarestatus.com)",
+                )
+            delay = wait if wait is not None else self._backoff(attempt)
+            self._note(f"retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s: {problem}")
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + self.jitter() / 2)
+
+    def _attempt(
+        self, url: str, params: dict[str, Any] | None, headers: dict[str, str], what: str
+    ) -> tuple[Envelope | str, float | None]:
+        """One request: an envelope, or a retryable problem and how long to wait."""
+        self.requests += 1
+        started = self.monotonic()
+        try:
+            response = self.http.get(url, params=params, headers=headers)
+        except httpx.TimeoutException as exc:
+            self._note(f"GET {url} timed out ({type(exc).__name__}) [request {self.requests}]")
+            return "the request timed out", None
+        except httpx.TransportError as exc:
+            self._note(f"GET {url} failed: {exc} [request {self.requests}]")
+            return f"connection failed ({type(exc).__name__}: {exc})", None
+        elapsed = (self.monotonic() - started) * 1000
+        self._note(
+            f"GET {response.request.url} -> {response.status_code} in {elapsed:.0f} ms"
+            f" [request {self.requests}]"
+        )
+        status = response.status_code
+        if status == 429:
+            return "rate limited (HTTP 429)", self._retry_after(response)
+        if status >= 500:
+            return f"the API answered HTTP {status}", None
+        return self._decode(response, what), None
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        wait = parse_retry_after(response.headers.get("retry-after"), self.now())
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            at = time.strftime("%H:%M:%S", time.localtime(self.now() + wait))
+            raise ApiError(
+                f"rate limited by Cloudflare for {wait:.0f}s more; retry after {at}",
+                "the limit is 1,200 requests per 5 minutes per user, shared with the "
+                "dashboard and your other tools",
+            )
+        return wait
+
+    def _decode(self, response: httpx.Response, what: str) -> Envelope:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        status = response.status_code
+        if not isinstance(body, dict):
+            if status >= 400:
+                raise self._error(status, [], set(), what)
+            raise ApiError(f"the API answered HTTP {status} with a body that is not a JSON object")
+        errors, codes = _texts(body.get("errors")), _codes(body.get("errors"))
+        if status >= 400 or body.get("success") is not True:
+            raise self._error(status, errors, codes, what)
+        info = body.get("result_info")
+        return Envelope(
+            body.get("result"),
+            info if isinstance(info, dict) else {},
+            tuple(_texts(body.get("messages"))),
+        )
+
+    def _error(self, status: int, errors: list[str], codes: set[int], what: str) -> CliError:
+        detail = "; ".join(errors) or f"HTTP {status}"
+        if status in (401, 403) or codes & _AUTH_CODES:
+            if any("invalid token" in e.lower() for e in errors):
+                return AuthError(
+                    f"the token was rejected: {detail}",
+                    "account-owned tokens are rejected by the Builds API: "
+                    'create a user API token with "Workers CI Read"',
+                )
+            return AuthError(f"not authorised to read {what}: {detail}", PERMISSION_HINT)
+        if status == 404 or codes & _ROUTE_CODES:
+            return NotFoundError(f"{what} not found: {detail}", NOT_FOUND_HINT)
+        return ApiError(f"the API refused the request for {what}: {detail}")

@@ -1,0 +1,295 @@
+"""The command line: typer declarations, validation, and the edge where errors become exits.
+
+Each command parses its options into a frozen object and hands it to `commands.run_*`; what
+any layer raises is turned into one message and one exit status by `errors.translate`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+
+import typer
+from typer._click import exceptions as click_exceptions
+
+from . import __version__
+from .env import Env
+from .errors import ExitCode, UsageError, translate
+
+if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
+    from .commands import ApiOptions, LogOptions
+
+PROG = "cf-buildlogs"
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+app = typer.Typer(
+    name=PROG,
+    help="Read the build logs of Cloudflare Workers Builds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich-formatted help costs ~100 ms of start-up
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+T = TypeVar("T")
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+# -- options shared by the commands ------------------------------------------------------
+
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", metavar="NAME", help="Config profile [env: CF_BUILDLOGS_PROFILE]."),
+]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account-id",
+        metavar="ID",
+        help="Cloudflare account id [env: CLOUDFLARE_ACCOUNT_ID]; found from the token when "
+        "it has only one.",
+    ),
+]
+ApiUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-url",
+        metavar="URL",
+        help="API base URL [env: CLOUDFLARE_API_BASE_URL]; http:// only for loopback hosts.",
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Log each HTTP request, its status, duration and retries to "
+        "stderr (secrets redacted).",
+    ),
+]
+OutputOpt = Annotated[
+    str, typer.Option("--output", "-o", metavar="text|json|ndjson", help="Output format.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --output json.")]
+NdjsonOpt = Annotated[bool, typer.Option("--ndjson", help="Shorthand for --output ndjson.")]
+TimestampsOpt = Annotated[
+    str,
+    typer.Option(
+        "--timestamps", metavar="local|utc|elapsed|epoch|none", help="How to show each line's time."
+    ),
+]
+NoTimestampsOpt = Annotated[
+    bool, typer.Option("--no-timestamps", help="Shorthand for --timestamps none.")
+]
+ColorOpt = Annotated[
+    str,
+    typer.Option(
+        "--color",
+        metavar="auto|always|never",
+        help="Colour: auto = only on a terminal (NO_COLOR and FORCE_COLOR honoured).",
+    ),
+]
+TailOpt = Annotated[int | None, typer.Option("--tail", metavar="N", help="Only the last N lines.")]
+
+
+def _choice(name: str, value: str, enum_type: Callable[[str], T], allowed: Sequence[str]) -> T:
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise UsageError(f"{name} must be one of {', '.join(allowed)}, not {value!r}") from None
+
+
+def _api_options(
+    profile: str | None, account_id: str | None, api_url: str | None, verbose: bool
+) -> ApiOptions:
+    from .commands import ApiOptions
+
+    return ApiOptions(profile=profile, account_id=account_id, api_url=api_url, verbose=verbose)
+
+
+def _log_options(
+    output: str,
+    json_: bool,
+    ndjson: bool,
+    timestamps: str,
+    no_timestamps: bool,
+    color: str,
+    tail: int | None,
+) -> LogOptions:
+    from .commands import LogOptions
+    from .render import OutputFormat, TimestampMode
+
+    if json_ and ndjson:
+        raise UsageError("--json and --ndjson cannot be used together")
+    if (json_ or ndjson) and output != "text":
+        raise UsageError("--output cannot be combined with --json or --ndjson")
+    fmt = "json" if json_ else "ndjson" if ndjson else output
+    if no_timestamps and timestamps != "local":
+        raise UsageError("--no-timestamps cannot be combined with --timestamps")
+    if tail is not None and tail < 0:
+        raise UsageError(f"--tail must be 0 or more, not {tail}")
+    if color not in COLOR_CHOICES:
+        raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, not {color!r}")
+    return LogOptions(
+        output=_choice("--output", fmt, OutputFormat, [f.value for f in OutputFormat]),
+        timestamps=_choice(
+            "--timestamps",
+            "none" if no_timestamps else timestamps,
+            TimestampMode,
+            [m.value for m in TimestampMode],
+        ),
+        color=color,
+        tail=tail,
+    )
+
+
+def build_uuid(value: str) -> str:
+    if not UUID_RE.fullmatch(value):
+        raise UsageError(
+            f"not a build UUID: {value!r}",
+            "a build UUID looks like 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a",
+        )
+    return value.lower()
+
+
+# -- running a command -------------------------------------------------------------------
+
+
+def _env(ctx: typer.Context) -> Env:
+    env = ctx.obj
+    assert isinstance(env, Env)
+    return env
+
+
+def _run(ctx: typer.Context, work: Callable[[Env], int]) -> None:
+    """Run a command's work; every error becomes its message and exit status here."""
+    env = _env(ctx)
+    try:
+        code = work(env)
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitCode.OK
+    except (Exception, KeyboardInterrupt) as exc:
+        code = report(env, exc)
+    raise typer.Exit(int(code))
+
+
+def report(env: Env, exc: BaseException) -> int:
+    outcome = translate(exc)
+    try:
+        env.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        _silence_stdout()
+    env.error_line(f"{PROG}: {outcome.message}")
+    if outcome.hint:
+        env.error_line(f"hint: {outcome.hint}")
+    return int(outcome.code)
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away (`| head`): stop quietly, no second EPIPE at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"{PROG} {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Read the build logs of Cloudflare Workers Builds."""
+
+
+@app.command("get")
+def get_command(
+    ctx: typer.Context,
+    build: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    timestamps: TimestampsOpt = "local",
+    no_timestamps: NoTimestampsOpt = False,
+    color: ColorOpt = "auto",
+    tail: TailOpt = None,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print the log of one build."""
+
+    def work(env: Env) -> int:
+        from .commands import GetOptions, run_get
+
+        opts = GetOptions(
+            build_uuid=build_uuid(build),
+            api=_api_options(profile, account_id, api_url, verbose),
+            log=_log_options(output, json_, ndjson, timestamps, no_timestamps, color, tail),
+        )
+        return run_get(opts, env)
+
+    _run(ctx, work)
+
+
+@app.command("demo")
+def demo_command(ctx: typer.Context) -> None:
+    """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
+
+    def work(env: Env) -> int:
+        from .commands import run_demo
+
+        return run_demo(env)
+
+    _run(ctx, work)
+
+
+# -- the entry point ---------------------------------------------------------------------
+
+
+def run(argv: Sequence[str] | None, env: Env) -> int:
+    """Parse and run; returns the exit status. Usage errors are one line and a hint."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name=PROG,
+            standalone_mode=False,
+            obj=env,
+        )
+    except click_exceptions.UsageError as exc:
+        env.error_line(f"{PROG}: {exc.format_message()}")
+        sub = exc.ctx.command_path if exc.ctx is not None else PROG
+        env.error_line(f"hint: see `{sub} --help`")
+        return int(ExitCode.USAGE)
+    except click_exceptions.ClickException as exc:
+        env.error_line(f"{PROG}: {exc.format_message()}")
+        return int(ExitCode.USAGE)
+    except typer.Abort:
+        env.error_line(f"{PROG}: interrupted")
+        return int(ExitCode.INTERRUPTED)
+    return int(result or 0)
+
+
+def main() -> NoReturn:
+    sys.exit(run(None, Env.from_process()))

@@ -1,0 +1,231 @@
+"""Settings: profiles, environment variables, their precedence, the config file, masking.
+
+One precedence for every setting, each resolved on its own (contract section 3):
+flag > environment > the active profile in config.toml > built-in default.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
+CONFIG_FILE_NAME = "config.toml"
+APP_NAME = "cf-buildlogs"
+
+ENV_TOKEN = "CLOUDFLARE_API_TOKEN"
+ENV_KEY = "CLOUDFLARE_API_KEY"
+ENV_EMAIL = "CLOUDFLARE_EMAIL"
+ENV_ACCOUNT = "CLOUDFLARE_ACCOUNT_ID"
+ENV_API_URL = "CLOUDFLARE_API_BASE_URL"
+ENV_PROFILE = "CF_BUILDLOGS_PROFILE"
+ENV_CONFIG_DIR = "CF_BUILDLOGS_CONFIG_DIR"
+
+SECRET_KEYS = ("api_token", "api_key")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A token, or the legacy email + global API key; `source` says where it came from."""
+
+    source: str
+    token: str | None = None
+    email: str | None = None
+    api_key: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.api_key) if s)
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str
+    config_file: Path
+    credentials: Credentials | None
+    account_id: Setting
+    api_url: Setting
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.credentials.secrets if self.credentials else ()
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    data: dict[str, Any]
+    warnings: tuple[str, ...]
+
+    def profile(self, name: str) -> dict[str, Any]:
+        profiles = self.data.get("profiles", {})
+        entry = profiles.get(name, {}) if isinstance(profiles, dict) else {}
+        return entry if isinstance(entry, dict) else {}
+
+
+def config_dir(environ: Mapping[str, str]) -> Path:
+    override = environ.get(ENV_CONFIG_DIR)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only when needed: ~20 ms of start-up
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def load_config(path: Path) -> ConfigFile:
+    """Read config.toml; a missing file is an empty one, a broken one a usage error."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ConfigFile(path, {}, ())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            "fix or remove the file; see `cf-buildlogs config path`",
+        ) from exc
+    _check_shape(path, data)
+    return ConfigFile(path, data, _permission_warnings(path, data))
+
+
+def _check_shape(path: Path, data: dict[str, Any]) -> None:
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: `profiles` must be a table of [profiles.NAME] tables")
+    for name, entry in profiles.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: profiles.{name} must be a table")
+        for key, value in entry.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: profiles.{name}.{key} must be a string")
+    default = data.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"{path}: default_profile must be a string")
+
+
+def _holds_secret(data: dict[str, Any]) -> bool:
+    profiles = data.get("profiles", {})
+    return any(entry.get(key) for entry in profiles.values() for key in SECRET_KEYS)
+
+
+def _permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    if os.name != "posix" or not _holds_secret(data):
+        return ()
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        return (
+            f"warning: {path} holds a secret and is readable by others "
+            f"(mode {mode:04o}); run: chmod 600 {path}",
+        )
+    return ()
+
+
+def check_api_url(url: str) -> str:
+    """https anywhere; http only to a loopback host. Returns the URL without a trailing /."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url.rstrip("/")
+    if parts.scheme == "http" and host and _is_loopback(host):
+        return url.rstrip("/")
+    raise UsageError(
+        f"unusable API URL {url!r}: it must be https://, or http:// to a loopback host "
+        "(127.0.0.0/8, ::1, localhost)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _pick(
+    flag: str | None,
+    env_name: str,
+    environ: Mapping[str, str],
+    profile: dict[str, Any],
+    key: str,
+    profile_source: str,
+) -> Setting:
+    if flag:
+        return Setting(flag, "flag")
+    if environ.get(env_name):
+        return Setting(environ[env_name], env_name)
+    if profile.get(key):
+        return Setting(profile[key], profile_source)
+    return Setting(None, "unset")
+
+
+def _credentials(
+    environ: Mapping[str, str], profile: dict[str, Any], profile_source: str
+) -> Credentials | None:
+    if environ.get(ENV_TOKEN):
+        return Credentials(ENV_TOKEN, token=environ[ENV_TOKEN])
+    if environ.get(ENV_KEY) and environ.get(ENV_EMAIL):
+        return Credentials(
+            f"{ENV_KEY} + {ENV_EMAIL}", email=environ[ENV_EMAIL], api_key=environ[ENV_KEY]
+        )
+    if profile.get("api_token"):
+        return Credentials(profile_source, token=profile["api_token"])
+    if profile.get("api_key") and profile.get("email"):
+        return Credentials(profile_source, email=profile["email"], api_key=profile["api_key"])
+    return None
+
+
+def resolve(
+    environ: Mapping[str, str],
+    *,
+    profile: str | None = None,
+    account_id: str | None = None,
+    api_url: str | None = None,
+) -> Settings:
+    """Every setting from its first source that is set."""
+    file = load_config(config_dir(environ) / CONFIG_FILE_NAME)
+    name = profile or environ.get(ENV_PROFILE) or file.data.get("default_profile") or "default"
+    entry = file.profile(name)
+    source = f"profile {name!r} in {file.path}"
+    url = _pick(api_url, ENV_API_URL, environ, entry, "api_url", source)
+    url = Setting(
+        check_api_url(url.value or DEFAULT_API_URL), url.source if url.value else "default"
+    )
+    return Settings(
+        profile=name,
+        config_file=file.path,
+        credentials=_credentials(environ, entry, source),
+        account_id=_pick(account_id, ENV_ACCOUNT, environ, entry, "account_id", source),
+        api_url=url,
+        warnings=file.warnings,
+    )
+
+
+def mask(secret: str) -> str:
+    """At most the last four characters of a secret, and only of a long one."""
+    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"

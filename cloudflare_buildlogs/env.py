@@ -1,0 +1,80 @@
+"""Everything impure, decided once at the edge: streams, terminals, colour, clock, HTTP.
+
+Nothing below `cli.py` reads `sys.stdout`, `os.environ` or the clock directly; tests build
+their own `Env`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _default_http_client(timeout: float) -> httpx.Client:
+    import httpx
+
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class Env:
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+    stdout_tty: bool = False
+    stderr_tty: bool = False
+    cwd: Path = field(default_factory=Path.cwd)
+    now: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    http_client: Callable[[float], httpx.Client] = _default_http_client
+    secrets: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_process(cls) -> Env:
+        for stream in (sys.stdout, sys.stderr):
+            # Log text is UTF-8 whatever the locale; never fail on a character the
+            # terminal cannot show.
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        return cls(
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            environ=os.environ,
+            stdout_tty=sys.stdout.isatty(),
+            stderr_tty=sys.stderr.isatty(),
+        )
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "****")
+        return text
+
+    def error_line(self, text: str) -> None:
+        """A line on stderr; any secret the run knows of is masked first."""
+        self.stderr.write(self.redact(text) + "\n")
+        self.stderr.flush()
+
+    def color(self, choice: str) -> bool:
+        """Contract section 2: --color beats FORCE_COLOR beats NO_COLOR beats the TTY check."""
+        if choice == "always":
+            return True
+        if choice == "never":
+            return False
+        if self.environ.get("FORCE_COLOR"):
+            return True
+        if self.environ.get("NO_COLOR"):
+            return False
+        return self.stdout_tty and self.environ.get("TERM") != "dumb"

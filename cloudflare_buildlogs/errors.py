@@ -1,0 +1,95 @@
+"""Exit codes, the typed errors every layer raises, and the one translator to message and code.
+
+Layers raise the subclass that says what went wrong; only `translate` decides what the user
+reads and which exit status a script sees (contract section 4).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    BUILD_FAILED = 1
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    API = 5
+    TIMEOUT = 6
+    INTERRUPTED = 130
+
+
+PERMISSION_HINT = (
+    'the token needs the "Workers CI Read" permission (dashboard: "Workers Builds '
+    'Configuration: Read") and must be a user API token: account-owned tokens are rejected'
+)
+NOT_FOUND_HINT = (
+    "check the account id (--account-id or CLOUDFLARE_ACCOUNT_ID) and that the build belongs "
+    "to it; Workers are named by their 32-hex tag, not their name"
+)
+
+
+class CliError(Exception):
+    """Base of every error the tool expects; `hint` is an optional second line."""
+
+    code = ExitCode.API
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(CliError):
+    code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """The config file or the settings resolved from it are unusable."""
+
+
+class AuthError(CliError):
+    code = ExitCode.AUTH
+
+
+class NotFoundError(CliError):
+    code = ExitCode.NOT_FOUND
+
+
+class ApiError(CliError):
+    """The API answered something unusable, or kept failing after retries."""
+
+    code = ExitCode.API
+
+
+class NetworkError(ApiError):
+    """No usable answer reached us: connection refused, reset, timed out."""
+
+
+class WaitTimeout(CliError):
+    code = ExitCode.TIMEOUT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the user sees for an error: one message, maybe a hint, and the exit status."""
+
+    message: str
+    hint: str | None
+    code: ExitCode
+
+
+def translate(exc: BaseException) -> Outcome:
+    """The only place an exception becomes a message and an exit status."""
+    if isinstance(exc, CliError):
+        return Outcome(exc.message, exc.hint, exc.code)
+    if isinstance(exc, KeyboardInterrupt):
+        return Outcome("interrupted", None, ExitCode.INTERRUPTED)
+    name = type(exc).__name__
+    return Outcome(
+        f"internal error: {name}: {exc}",
+        "run again with --verbose, and report it if it repeats",
+        ExitCode.API,
+    )

@@ -1,0 +1,173 @@
+"""The API's data as typed values, each parsed from the wire in exactly one place.
+
+Lenient about what the schema leaves open (every field of a build is optional, a log line may
+be any pair of numbers and strings), precise about what the tool needs. Imports nothing of
+the package.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeGuard
+
+# Above this magnitude an epoch number is taken as milliseconds (1e11 s is the year 5138).
+MILLIS_THRESHOLD = 1e11
+# The range of instants a timestamp can be shown as (years 1 to 9999).
+_MIN_SECONDS = -62_135_596_800
+_MAX_SECONDS = 253_402_300_799
+
+
+class LogLine(NamedTuple):
+    """One log line. A NamedTuple rather than a dataclass: hundreds of thousands are made per
+    log, and a tuple is built several times faster (see performance-notes.md).
+
+    `epoch` is the timestamp number exactly as sent (None when it was not a number), `seconds`
+    the instant it names (None when unusable), `subsecond` whether the API gave more precision
+    than a second, and `message` the text (a number becomes its decimal string).
+    """
+
+    epoch: int | float | None
+    seconds: float | None
+    subsecond: bool
+    message: str
+
+
+def _message(value: Any) -> str:
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parse_line(raw: Any) -> LogLine:
+    """Turn one element of `result.lines` into a LogLine, whatever its shape."""
+    if type(raw) is list:
+        if len(raw) == 1 and not _is_number(raw[0]):
+            stamp, text = None, raw[0]
+        else:
+            stamp = raw[0] if raw else None
+            text = raw[1] if len(raw) == 2 else (raw[1:] if len(raw) > 2 else "")
+    else:
+        stamp, text = None, raw
+    if not _is_number(stamp):
+        return LogLine(None, None, False, _message(text))
+    number: float = stamp
+    seconds = number / 1000 if abs(number) > MILLIS_THRESHOLD else number
+    subsecond = type(number) is float or seconds != number
+    usable = math.isfinite(seconds) and _MIN_SECONDS <= seconds <= _MAX_SECONDS
+    return LogLine(stamp, seconds if usable else None, subsecond, _message(text))
+
+
+def parse_lines(raw_lines: Any) -> list[LogLine]:
+    """Parse a page's `lines`; anything but a list is an empty page."""
+    if type(raw_lines) is not list:
+        return []
+    return [parse_line(raw) for raw in raw_lines]
+
+
+class BuildStatus(str, enum.Enum):
+    QUEUED = "queued"
+    INITIALIZING = "initializing"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    UNKNOWN = "unknown"
+
+
+SUCCESSFUL_OUTCOMES = frozenset({"success", "skipped"})
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Build:
+    """The fields of a build the tool shows or decides on; all optional but the uuid."""
+
+    build_uuid: str
+    status: BuildStatus
+    outcome: str | None
+    created_on: str | None
+    running_on: str | None
+    stopped_on: str | None
+    worker_tag: str | None
+    trigger_name: str | None
+    branch: str | None
+    commit_hash: str | None
+    commit_message: str | None
+    trigger_source: str | None
+
+    @property
+    def stopped(self) -> bool:
+        return self.status is BuildStatus.STOPPED
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in SUCCESSFUL_OUTCOMES
+
+    @classmethod
+    def from_api(cls, result: Any) -> Build:
+        data = _mapping(result)
+        trigger = _mapping(data.get("trigger"))
+        meta = _mapping(data.get("build_trigger_metadata"))
+        try:
+            status = BuildStatus(data.get("status"))
+        except ValueError:
+            status = BuildStatus.UNKNOWN
+        return cls(
+            build_uuid=_text(data.get("build_uuid")) or "",
+            status=status,
+            outcome=_text(data.get("build_outcome")),
+            created_on=_text(data.get("created_on")),
+            running_on=_text(data.get("running_on")),
+            stopped_on=_text(data.get("stopped_on")),
+            worker_tag=_text(trigger.get("external_script_id")),
+            trigger_name=_text(trigger.get("trigger_name")),
+            branch=_text(meta.get("branch")),
+            commit_hash=_text(meta.get("commit_hash")),
+            commit_message=_text(meta.get("commit_message")),
+            trigger_source=_text(meta.get("build_trigger_source")),
+        )
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the log endpoint."""
+
+    lines: list[LogLine]
+    cursor: str | None
+    truncated: bool
+
+    @classmethod
+    def from_api(cls, result: Any) -> LogPage:
+        data = _mapping(result)
+        return cls(
+            lines=parse_lines(data.get("lines")),
+            cursor=_text(data.get("cursor")),
+            truncated=data.get("truncated") is True,
+        )
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+
+    @classmethod
+    def from_api(cls, result: Any) -> Account:
+        data = _mapping(result)
+        return cls(id=_text(data.get("id")) or "", name=_text(data.get("name")) or "")

@@ -1,0 +1,307 @@
+"""Writers for the log: text, json and ndjson; timestamps; escape-sequence sanitising.
+
+Log lines go straight to the stream as preformatted text, one write per page: rich runs at
+5k-13k lines/s per `print`, a plain write at 700k+ (performance-notes.md), and rich would
+read `[brackets]` in build output as markup. Knows nothing of httpx.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn, TextIO
+
+from .models import LogLine
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Exhaustiveness: mypy fails where an enum member is left unhandled."""
+    raise AssertionError(f"unhandled value: {value!r}")  # pragma: no cover
+
+
+class OutputFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    NDJSON = "ndjson"
+
+
+class TimestampMode(str, enum.Enum):
+    LOCAL = "local"
+    UTC = "utc"
+    ELAPSED = "elapsed"
+    EPOCH = "epoch"
+    NONE = "none"
+
+
+# -- untrusted text ---------------------------------------------------------------------
+
+# Anything that could reach a terminal as a control: C0 but tab, DEL, C1 (0x9b is an 8-bit CSI).
+_NEEDS_CARE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours (kept when allowed), cursor moves, erasing
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, clipboard, hyperlinks
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b[ -/]*[0-~]?"  # any other escape
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character; \t and \n stay
+)
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_RESET = "\x1b[0m"
+
+
+def _keep_sgr(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if _SGR.fullmatch(text) else ""
+
+
+def sanitize(message: str, keep_color: bool) -> str:
+    """The message as it may reach a terminal: colour (SGR) sequences at most, no other control.
+
+    A trailing line break is dropped (the writer adds its own); line breaks inside stay.
+    """
+    if _NEEDS_CARE.search(message) is None:
+        return message
+    message = message.rstrip("\r\n")
+    if not keep_color:
+        return _ESCAPES.sub("", message)
+    cleaned = _ESCAPES.sub(_keep_sgr, message)
+    return cleaned + _RESET if "\x1b[" in cleaned else cleaned
+
+
+# -- timestamps -------------------------------------------------------------------------
+
+
+def _fraction(line: LogLine) -> str:
+    if not line.subsecond or line.seconds is None:
+        return ""
+    return f".{round(line.seconds * 1000) % 1000:03d}"
+
+
+def _whole(seconds: float) -> int:
+    # Round to the millisecond first so 1.9999999 shows as 2.000, not 1.000.
+    return round(seconds * 1000) // 1000
+
+
+class Stamper:
+    """Formats a line's timestamp in one mode; the whole-second part is cached, since a log
+    has many lines per second and `strftime` is the costliest step of a line."""
+
+    def __init__(self, mode: TimestampMode) -> None:
+        self.mode = mode
+        self.origin: float | None = None
+        self._cache: dict[int, str] = {}
+        self._format: Callable[[int], str]
+        if mode is TimestampMode.LOCAL:
+            self._format = lambda s: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s))
+        else:
+            self._format = lambda s: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s))
+
+    def observe(self, line: LogLine) -> None:
+        """Elapsed time counts from the build's first line with a usable timestamp."""
+        if self.origin is None and line.seconds is not None:
+            self.origin = line.seconds
+
+    def __call__(self, line: LogLine) -> str:
+        mode = self.mode
+        if mode is TimestampMode.EPOCH:
+            return "?" if line.epoch is None else str(line.epoch)
+        if line.seconds is None:
+            return "?"
+        if mode is TimestampMode.ELAPSED:
+            return self._elapsed(line)
+        whole = _whole(line.seconds)
+        text = self._cache.get(whole)
+        if text is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            try:
+                text = self._format(whole)
+            except (OverflowError, OSError, ValueError):
+                return "?"
+            self._cache[whole] = text
+        suffix = "Z" if mode is TimestampMode.UTC else ""
+        return text + _fraction(line) + suffix
+
+    def _elapsed(self, line: LogLine) -> str:
+        assert line.seconds is not None
+        self.observe(line)
+        delta = line.seconds - (self.origin or 0.0)
+        sign = "-" if delta < 0 else "+"
+        total = _whole(abs(delta))
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        fraction = f".{round(abs(delta) * 1000) % 1000:03d}" if line.subsecond else ""
+        if hours:
+            return f"{sign}{hours}:{minutes:02d}:{seconds:02d}{fraction}"
+        return f"{sign}{minutes:02d}:{seconds:02d}{fraction}"
+
+
+def rfc3339(line: LogLine) -> str | None:
+    """The line's instant as RFC 3339 UTC, or None when it has no usable one."""
+    if line.seconds is None:
+        return None
+    try:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(_whole(line.seconds)))
+    except (OverflowError, OSError, ValueError):
+        return None
+    return text + _fraction(line) + "Z"
+
+
+# -- writers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildEnd:
+    """How a build ended, when the command knows it (contract section 5, ndjson `end`)."""
+
+    build_uuid: str
+    status: str
+    outcome: str | None
+    lines: int
+
+
+class Writer:
+    """Writes pages of lines to a stream; `close` finishes the document, even after an error."""
+
+    def __init__(self, stream: TextIO, flush: bool = False) -> None:
+        self.stream = stream
+        self.flush_each = flush
+        self.count = 0
+
+    def observe(self, line: LogLine) -> None:
+        """Called for every line, shown or not (see `TailBuffer`)."""
+
+    def write(self, lines: list[LogLine]) -> None:
+        if not lines:
+            return
+        self.count += len(lines)
+        self.stream.write(self._format(lines))
+        if self.flush_each:
+            self.stream.flush()
+
+    def _format(self, lines: list[LogLine]) -> str:
+        raise NotImplementedError
+
+    def close(self, end: BuildEnd | None = None) -> None:
+        self.stream.flush()
+
+
+class TextWriter(Writer):
+    def __init__(
+        self, stream: TextIO, mode: TimestampMode, color: bool, flush: bool = False
+    ) -> None:
+        super().__init__(stream, flush)
+        self.stamper = None if mode is TimestampMode.NONE else Stamper(mode)
+        self.color = color
+
+    def observe(self, line: LogLine) -> None:
+        if self.stamper is not None:
+            self.stamper.observe(line)
+
+    def _format(self, lines: list[LogLine]) -> str:
+        color, stamp = self.color, self.stamper
+        if stamp is None:
+            return "".join([sanitize(line.message, color) + "\n" for line in lines])
+        if color:
+            return "".join(
+                [f"\x1b[2m{stamp(line)}\x1b[0m  {sanitize(line.message, True)}\n" for line in lines]
+            )
+        return "".join([f"{stamp(line)}  {sanitize(line.message, False)}\n" for line in lines])
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _json_number(value: int | float | None) -> str:
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return "null"
+    return repr(value)
+
+
+def _json_fields(line: LogLine) -> str:
+    stamp = rfc3339(line)
+    return (
+        f'"timestamp": {"null" if stamp is None else _string(stamp)}, '
+        f'"epoch": {_json_number(line.epoch)}, "message": {_string(line.message)}'
+    )
+
+
+class JsonWriter(Writer):
+    """One JSON document, written as the pages arrive; memory does not grow with the log."""
+
+    def __init__(self, stream: TextIO, build_uuid: str, flush: bool = False) -> None:
+        super().__init__(stream, flush)
+        self.stream.write(f'{{"build_uuid": {_string(build_uuid)}, "lines": [')
+        self.first = True
+
+    def _format(self, lines: list[LogLine]) -> str:
+        body = ",\n".join(["{" + _json_fields(line) + "}" for line in lines])
+        lead = "\n" if self.first else ",\n"
+        self.first = False
+        return lead + body
+
+    def close(self, end: BuildEnd | None = None) -> None:
+        self.stream.write("]}\n" if self.first else "\n]}\n")
+        super().close(end)
+
+
+class NdjsonWriter(Writer):
+    """One compact object a line, flushed as written; an `end` record when the end is known."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream, flush=True)
+
+    def _format(self, lines: list[LogLine]) -> str:
+        return "".join(['{"type": "line", ' + _json_fields(line) + "}\n" for line in lines])
+
+    def close(self, end: BuildEnd | None = None) -> None:
+        if end is not None:
+            record = {
+                "type": "end",
+                "build_uuid": end.build_uuid,
+                "status": end.status,
+                "outcome": end.outcome,
+                "lines": end.lines,
+            }
+            self.stream.write(json.dumps(record) + "\n")
+        super().close(end)
+
+
+class TailBuffer:
+    """Holds the last N lines (memory bounded by N) and hands them on at `release`."""
+
+    def __init__(self, inner: Writer, size: int) -> None:
+        self.inner = inner
+        self.buffer: deque[LogLine] = deque(maxlen=size)
+
+    def write(self, lines: list[LogLine]) -> None:
+        for line in lines:
+            self.inner.observe(line)
+        self.buffer.extend(lines)
+
+    def release(self) -> None:
+        self.inner.write(list(self.buffer))
+        self.buffer.clear()
+
+
+def make_writer(
+    fmt: OutputFormat,
+    stream: TextIO,
+    *,
+    build_uuid: str,
+    mode: TimestampMode,
+    color: bool,
+    flush: bool,
+) -> Writer:
+    if fmt is OutputFormat.TEXT:
+        return TextWriter(stream, mode, color, flush)
+    if fmt is OutputFormat.JSON:
+        return JsonWriter(stream, build_uuid, flush)
+    if fmt is OutputFormat.NDJSON:
+        return NdjsonWriter(stream)
+    assert_never(fmt)
