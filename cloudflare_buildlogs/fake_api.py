@@ -435,8 +435,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "endless":
             return envelope({"lines": [], "cursor": encode_cursor(start + 1), "truncated": True})
         page = log_page(build, start, state.page_size, state.clock())
-        if fault is not None and fault.kind == "repeat-cursor":
-            page.update(cursor=encode_cursor(0), truncated=True)
+        if fault is not None and fault.kind == "repeat-cursor":  # hand back the same cursor
+            page.update(cursor=query.get("cursor") or encode_cursor(0), truncated=True)
         return envelope(page)
 
     def route_latest(self, token: Token, query: dict[str, str], **_: Any) -> dict[str, Any]:

@@ -1,0 +1,185 @@
+"""Rendering: timestamps, escape-sequence safety, the three formats, --tail."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from cloudflare_buildlogs.models import parse_line, parse_lines
+from cloudflare_buildlogs.render import (
+    BuildEnd,
+    JsonWriter,
+    NdjsonWriter,
+    OutputFormat,
+    Stamper,
+    TailBuffer,
+    TextWriter,
+    TimestampMode,
+    make_writer,
+    sanitize,
+)
+
+EPOCH = 1636472400
+
+
+def stamp(mode: TimestampMode, raw: list[object], origin: float | None = None) -> str:
+    stamper = Stamper(mode)
+    stamper.origin = origin
+    return stamper(parse_line(raw))
+
+
+def test_utc_and_epoch_forms_of_the_contract_example() -> None:
+    assert stamp(TimestampMode.UTC, [EPOCH, "x"]) == "2021-11-09T15:40:00Z"
+    assert stamp(TimestampMode.EPOCH, [EPOCH, "x"]) == "1636472400"
+    assert stamp(TimestampMode.EPOCH, [EPOCH + 0.25, "x"]) == "1636472400.25"
+
+
+def test_milliseconds_show_where_the_api_gives_them() -> None:
+    assert stamp(TimestampMode.UTC, [EPOCH * 1000 + 123, "x"]) == "2021-11-09T15:40:00.123Z"
+    assert stamp(TimestampMode.UTC, [EPOCH * 1000 + 999.9999, "x"]) == "2021-11-09T15:40:01.000Z"
+    assert stamp(TimestampMode.EPOCH, [EPOCH * 1000 + 123, "x"]) == "1636472400123"
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [(0, "+00:00"), (42, "+00:42"), (3723, "+1:02:03"), (-5, "-00:05")],
+)
+def test_elapsed_counts_from_the_first_line(offset: int, expected: str) -> None:
+    assert stamp(TimestampMode.ELAPSED, [EPOCH + offset, "x"], origin=EPOCH) == expected
+
+
+def test_elapsed_origin_is_the_first_usable_line() -> None:
+    stamper = Stamper(TimestampMode.ELAPSED)
+    lines = parse_lines([["bad", "a"], [EPOCH + 10, "b"], [EPOCH + 52, "c"]])
+    assert [stamper(line) for line in lines] == ["?", "+00:00", "+00:42"]
+
+
+def test_unusable_timestamps_show_as_question_mark() -> None:
+    for mode in (
+        TimestampMode.LOCAL,
+        TimestampMode.UTC,
+        TimestampMode.EPOCH,
+        TimestampMode.ELAPSED,
+    ):
+        assert stamp(mode, ["x", "y"]) == "?"
+    assert stamp(TimestampMode.UTC, [float("inf"), "y"]) == "?"
+
+
+def test_sanitize_keeps_only_colour_and_only_when_allowed() -> None:
+    red = "\x1b[31merror\x1b[0m"
+    assert sanitize(red, keep_color=True) == red + "\x1b[0m"
+    assert sanitize(red, keep_color=False) == "error"
+    assert (
+        sanitize("plain [webpack] text\twith tab", keep_color=False)
+        == "plain [webpack] text\twith tab"
+    )
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "\x1b]0;pwned title\x07",  # OSC window title
+        "\x1b]52;c;ZXZpbA==\x07",  # OSC 52 clipboard write
+        "\x1b]8;;http://evil\x1b\\",  # OSC hyperlink with ST
+        "\x1b[2J\x1b[H",  # clear screen, cursor home
+        "\x1b[1A\x1b[K",  # cursor up, erase line
+        "\x1bPq#0;2;0;0;0\x1b\\",  # DCS (sixel)
+        "\x9b31m",  # 8-bit CSI
+        "\x07\x08\x7f\x00",  # bell, backspace, delete, NUL
+        "\r",  # carriage return: overwrites the line
+        "\x1bc",  # ESC c: full terminal reset
+    ],
+)
+def test_no_control_sequence_but_colour_survives(hostile: str) -> None:
+    for keep in (True, False):
+        cleaned = sanitize(f"before{hostile}after", keep_color=keep)
+        assert cleaned.replace("\x1b[0m", "") == "beforeafter"
+
+
+def test_a_lone_escape_at_the_end_goes() -> None:
+    assert sanitize("x\x1b", keep_color=True) == "x"
+
+
+def test_inner_line_breaks_stay_and_a_trailing_one_goes() -> None:
+    assert sanitize("one\ntwo\r\n", keep_color=False) == "one\ntwo"
+
+
+def test_text_writer_formats_and_dims_timestamps_with_colour() -> None:
+    out = io.StringIO()
+    writer = TextWriter(out, TimestampMode.UTC, color=True)
+    writer.write(parse_lines([[EPOCH, "\x1b[32mok\x1b[0m"]]))
+    assert out.getvalue() == "\x1b[2m2021-11-09T15:40:00Z\x1b[0m  \x1b[32mok\x1b[0m\x1b[0m\n"
+    plain = io.StringIO()
+    TextWriter(plain, TimestampMode.NONE, color=False).write(parse_lines([[EPOCH, "\x1b[32mok"]]))
+    assert plain.getvalue() == "ok\n"
+
+
+def test_json_writer_streams_one_valid_document() -> None:
+    out = io.StringIO()
+    writer = JsonWriter(out, "uuid-1")
+    assert out.getvalue().startswith('{"build_uuid": "uuid-1", "lines": [')
+    writer.write(parse_lines([[EPOCH, "a"], ["x", 7]]))
+    writer.write(parse_lines([[EPOCH * 1000 + 5, "\x1b[31mb\x1b[0m"]]))
+    writer.close()
+    doc = json.loads(out.getvalue())
+    assert doc == {
+        "build_uuid": "uuid-1",
+        "lines": [
+            {"timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a"},
+            {"timestamp": None, "epoch": None, "message": "7"},
+            {
+                "timestamp": "2021-11-09T15:40:00.005Z",
+                "epoch": EPOCH * 1000 + 5,
+                "message": "\x1b[31mb\x1b[0m",
+            },
+        ],
+    }
+
+
+def test_json_writer_with_no_lines_is_still_valid() -> None:
+    out = io.StringIO()
+    JsonWriter(out, "u").close()
+    assert json.loads(out.getvalue()) == {"build_uuid": "u", "lines": []}
+
+
+def test_ndjson_writes_one_object_a_line_and_the_end_record() -> None:
+    out = io.StringIO()
+    writer = NdjsonWriter(out)
+    writer.write(parse_lines([[EPOCH, "a"], [float("nan"), "b"]]))
+    writer.close(BuildEnd("u", "stopped", "fail", 2))
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert records == [
+        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a"},
+        {"type": "line", "timestamp": None, "epoch": None, "message": "b"},
+        {"type": "end", "build_uuid": "u", "status": "stopped", "outcome": "fail", "lines": 2},
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_every_format_has_a_writer(fmt: OutputFormat) -> None:
+    out = io.StringIO()
+    writer = make_writer(fmt, out, build_uuid="u", mode=TimestampMode.UTC, color=False, flush=False)
+    writer.write(parse_lines([[EPOCH, "hello"]]))
+    writer.close()
+    assert "hello" in out.getvalue()
+
+
+def test_tail_keeps_only_the_last_lines_and_elapsed_counts_from_the_very_first() -> None:
+    out = io.StringIO()
+    writer = TextWriter(out, TimestampMode.ELAPSED, color=False)
+    tail = TailBuffer(writer, 2)
+    for start in range(0, 1000, 100):
+        tail.write(parse_lines([[EPOCH + i, f"line {i}"] for i in range(start, start + 100)]))
+        assert len(tail.buffer) <= 2
+    tail.release()
+    assert out.getvalue() == "+16:38  line 998\n+16:39  line 999\n"
+
+
+def test_tail_zero_prints_nothing() -> None:
+    out = io.StringIO()
+    tail = TailBuffer(TextWriter(out, TimestampMode.NONE, color=False), 0)
+    tail.write(parse_lines([[EPOCH, "a"]]))
+    tail.release()
+    assert out.getvalue() == ""
