@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 from typer._click import exceptions as click_exceptions
 
-from . import __version__
+from . import version_line
 from .env import Env
 from .errors import ExitCode, UsageError, translate
 
@@ -146,7 +146,7 @@ def _log_options(
     )
 
 
-def build_uuid(value: str) -> str:
+def check_uuid(value: str) -> str:
     if not UUID_RE.fullmatch(value):
         raise UsageError(
             f"not a build UUID: {value!r}",
@@ -205,7 +205,7 @@ def _silence_stdout() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"{PROG} {__version__}\n")
+        sys.stdout.write(version_line() + "\n")
         raise typer.Exit(0)
 
 
@@ -224,7 +224,7 @@ def _root(
 @app.command("get")
 def get_command(
     ctx: typer.Context,
-    build: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
+    build_uuid: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
     output: OutputOpt = "text",
     json_: JsonOpt = False,
     ndjson: NdjsonOpt = False,
@@ -243,7 +243,7 @@ def get_command(
         from .commands import GetOptions, run_get
 
         opts = GetOptions(
-            build_uuid=build_uuid(build),
+            build_uuid=check_uuid(build_uuid),
             api=_api_options(profile, account_id, api_url, verbose),
             log=_log_options(output, json_, ndjson, timestamps, no_timestamps, color, tail),
         )
@@ -277,6 +277,9 @@ def run(argv: Sequence[str] | None, env: Env) -> int:
             standalone_mode=False,
             obj=env,
         )
+    except click_exceptions.NoArgsIsHelpError as exc:
+        env.stdout.write(exc.format_message() + "\n")  # like gh: help, and success
+        return int(ExitCode.OK)
     except click_exceptions.UsageError as exc:
         env.error_line(f"{PROG}: {exc.format_message()}")
         sub = exc.ctx.command_path if exc.ctx is not None else PROG

@@ -6,7 +6,6 @@ flag > environment > the active profile in config.toml > built-in default.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import sys
@@ -161,6 +160,8 @@ def check_api_url(url: str) -> str:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for an http:// URL
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

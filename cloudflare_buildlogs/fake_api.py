@@ -543,38 +543,11 @@ Current Version ID: 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11
 
 
 def demo_state() -> State:
+    # Seconds from the start at which each line of _DEMO_LOG was printed.
     offsets = [
-        0,
-        2,
-        3,
-        5,
-        5,
-        5,
-        6,
-        6,
-        12,
-        13,
-        13,
-        13,
-        14,
-        14,
-        15,
-        15,
-        15,
-        16,
-        18,
-        18,
-        20,
-        20,
-        21,
-        21,
-        21,
-        23,
-        24,
-        24,
-        24,
-        25,
-    ]
+        0, 2, 3, 5, 5, 5, 6, 6, 12, 13, 13, 13, 14, 14, 15, 15, 15, 16, 18, 18,
+        20, 20, 21, 21, 21, 23, 24, 24, 24, 25,
+    ]  # fmt: skip
     messages = _DEMO_LOG.splitlines()
     lines = [[START_EPOCH + offsets[i], text] for i, text in enumerate(messages)]
     state = State(page_size=10)
@@ -583,16 +556,24 @@ def demo_state() -> State:
     return state
 
 
+def generated_uuid(count: int) -> str:
+    """The UUID under which `main` serves a generated build of `count` lines."""
+    return f"00000000-0000-4000-8000-{count:012d}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the fake Cloudflare API on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--lines", type=int, default=0, help="add a build of this many lines")
+    parser.add_argument(
+        "--lines", type=int, action="append", default=[],
+        help="add a build of N lines, served as build 00000000-0000-4000-8000-<N>",
+    )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     args = parser.parse_args(argv)
     state = demo_state()
     state.page_size = args.page_size
-    if args.lines:
-        state.add(FakeBuild("00000000-0000-4000-8000-000000000000", GeneratedLines(args.lines)))
+    for count in args.lines:
+        state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
     with serve(state, args.port) as server:
         print(server.url, flush=True)  # noqa: T201 - the one line a caller reads
         threading.Event().wait()

@@ -50,6 +50,7 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character; \t and \n stay
 )
+_NEEDS_CARE_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _RESET = "\x1b[0m"
 
@@ -76,10 +77,8 @@ def sanitize(message: str, keep_color: bool) -> str:
 # -- timestamps -------------------------------------------------------------------------
 
 
-def _fraction(line: LogLine) -> str:
-    if not line.subsecond or line.seconds is None:
-        return ""
-    return f".{round(line.seconds * 1000) % 1000:03d}"
+def _fraction(seconds: float) -> str:
+    return f".{round(seconds * 1000) % 1000:03d}"
 
 
 def _whole(seconds: float) -> int:
@@ -88,13 +87,18 @@ def _whole(seconds: float) -> int:
 
 
 class Stamper:
-    """Formats a line's timestamp in one mode; the whole-second part is cached, since a log
-    has many lines per second and `strftime` is the costliest step of a line."""
+    """Formats a line's timestamp in one mode: `stamper(line)`.
+
+    Whole-second timestamps are cached by value: a log has many lines a second, and formatting
+    a time is the costliest step of a line. The cache is cleared when it grows large.
+    """
 
     def __init__(self, mode: TimestampMode) -> None:
         self.mode = mode
         self.origin: float | None = None
-        self._cache: dict[int, str] = {}
+        self._cache: dict[float | None, str] = {}
+        # The text of a whole-second timestamp already formatted, or None: for inlining.
+        self.cached = self._cache.get
         self._format: Callable[[int], str]
         if mode is TimestampMode.LOCAL:
             self._format = lambda s: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s))
@@ -103,53 +107,49 @@ class Stamper:
 
     def observe(self, line: LogLine) -> None:
         """Elapsed time counts from the build's first line with a usable timestamp."""
-        if self.origin is None and line.seconds is not None:
-            self.origin = line.seconds
+        if self.origin is None and line[1] is not None:
+            self.origin = line[1]
 
     def __call__(self, line: LogLine) -> str:
-        mode = self.mode
-        if mode is TimestampMode.EPOCH:
-            return "?" if line.epoch is None else str(line.epoch)
-        if line.seconds is None:
-            return "?"
-        if mode is TimestampMode.ELAPSED:
-            return self._elapsed(line)
-        whole = _whole(line.seconds)
-        text = self._cache.get(whole)
-        if text is None:
+        _, seconds, subsecond, _ = line
+        if not subsecond:
+            text = self._cache.get(seconds)
+            if text is not None:
+                return text
+        text = self._render(line)
+        if not subsecond:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            try:
-                text = self._format(whole)
-            except (OverflowError, OSError, ValueError):
-                return "?"
-            self._cache[whole] = text
-        suffix = "Z" if mode is TimestampMode.UTC else ""
-        return text + _fraction(line) + suffix
+            self._cache[seconds] = text
+        return text
 
-    def _elapsed(self, line: LogLine) -> str:
-        assert line.seconds is not None
-        self.observe(line)
-        delta = line.seconds - (self.origin or 0.0)
-        sign = "-" if delta < 0 else "+"
-        total = _whole(abs(delta))
-        hours, rest = divmod(total, 3600)
-        minutes, seconds = divmod(rest, 60)
-        fraction = f".{round(abs(delta) * 1000) % 1000:03d}" if line.subsecond else ""
-        if hours:
-            return f"{sign}{hours}:{minutes:02d}:{seconds:02d}{fraction}"
-        return f"{sign}{minutes:02d}:{seconds:02d}{fraction}"
+    def _render(self, line: LogLine) -> str:
+        epoch, seconds, subsecond, _ = line
+        mode = self.mode
+        if mode is TimestampMode.EPOCH:
+            return "?" if epoch is None else str(epoch)
+        if seconds is None:
+            return "?"
+        if mode is TimestampMode.ELAPSED:
+            self.observe(line)
+            return _elapsed(seconds - (self.origin or 0.0), subsecond)
+        try:
+            text = self._format(_whole(seconds))
+        except (OverflowError, OSError, ValueError):
+            return "?"
+        fraction = _fraction(seconds) if subsecond else ""
+        return text + fraction + ("Z" if mode is TimestampMode.UTC else "")
 
 
-def rfc3339(line: LogLine) -> str | None:
-    """The line's instant as RFC 3339 UTC, or None when it has no usable one."""
-    if line.seconds is None:
-        return None
-    try:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(_whole(line.seconds)))
-    except (OverflowError, OSError, ValueError):
-        return None
-    return text + _fraction(line) + "Z"
+def _elapsed(delta: float, subsecond: bool) -> str:
+    """`+00:42`, `+1:02:03`, `-00:05`; milliseconds when the API gives them."""
+    sign = "-" if delta < 0 else "+"
+    hours, rest = divmod(_whole(abs(delta)), 3600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = _fraction(abs(delta)) if subsecond else ""
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}{fraction}"
+    return f"{sign}{minutes:02d}:{seconds:02d}{fraction}"
 
 
 # -- writers ----------------------------------------------------------------------------
@@ -204,14 +204,29 @@ class TextWriter(Writer):
             self.stamper.observe(line)
 
     def _format(self, lines: list[LogLine]) -> str:
-        color, stamp = self.color, self.stamper
+        stamp = self.stamper
+        if not self.color:
+            # The usual page holds no control character: check the page once, not each line.
+            if stamp is None:
+                text = "".join([f"{message}\n" for _, _, _, message in lines])
+            else:
+                cached = stamp.cached  # inlined: the usual line costs no call
+                text = "".join(
+                    [
+                        f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n"
+                        for line in lines
+                    ]
+                )
+            if _NEEDS_CARE_BUT_NEWLINE.search(text) is None and "\n\n" not in text:
+                return text
+            if stamp is None:
+                return "".join([sanitize(line[3], False) + "\n" for line in lines])
+            return "".join([f"{stamp(line)}  {sanitize(line[3], False)}\n" for line in lines])
         if stamp is None:
-            return "".join([sanitize(line.message, color) + "\n" for line in lines])
-        if color:
-            return "".join(
-                [f"\x1b[2m{stamp(line)}\x1b[0m  {sanitize(line.message, True)}\n" for line in lines]
-            )
-        return "".join([f"{stamp(line)}  {sanitize(line.message, False)}\n" for line in lines])
+            return "".join([sanitize(line[3], True) + "\n" for line in lines])
+        return "".join(
+            [f"\x1b[2m{stamp(line)}\x1b[0m  {sanitize(line[3], True)}\n" for line in lines]
+        )
 
 
 _string: Callable[[str], str] = json.encoder.encode_basestring
@@ -223,11 +238,12 @@ def _json_number(value: int | float | None) -> str:
     return repr(value)
 
 
-def _json_fields(line: LogLine) -> str:
-    stamp = rfc3339(line)
+def _json_fields(line: LogLine, utc: Stamper) -> str:
+    """The fields every JSON form gives a line; `timestamp` is RFC 3339 UTC, or null."""
+    stamp = utc(line)
     return (
-        f'"timestamp": {"null" if stamp is None else _string(stamp)}, '
-        f'"epoch": {_json_number(line.epoch)}, "message": {_string(line.message)}'
+        f'"timestamp": {"null" if stamp == "?" else _string(stamp)}, '
+        f'"epoch": {_json_number(line[0])}, "message": {_string(line[3])}'
     )
 
 
@@ -236,11 +252,12 @@ class JsonWriter(Writer):
 
     def __init__(self, stream: TextIO, build_uuid: str, flush: bool = False) -> None:
         super().__init__(stream, flush)
+        self.utc = Stamper(TimestampMode.UTC)
         self.stream.write(f'{{"build_uuid": {_string(build_uuid)}, "lines": [')
         self.first = True
 
     def _format(self, lines: list[LogLine]) -> str:
-        body = ",\n".join(["{" + _json_fields(line) + "}" for line in lines])
+        body = ",\n".join(["{" + _json_fields(line, self.utc) + "}" for line in lines])
         lead = "\n" if self.first else ",\n"
         self.first = False
         return lead + body
@@ -255,9 +272,12 @@ class NdjsonWriter(Writer):
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream, flush=True)
+        self.utc = Stamper(TimestampMode.UTC)
 
     def _format(self, lines: list[LogLine]) -> str:
-        return "".join(['{"type": "line", ' + _json_fields(line) + "}\n" for line in lines])
+        return "".join(
+            ['{"type": "line", ' + _json_fields(line, self.utc) + "}\n" for line in lines]
+        )
 
     def close(self, end: BuildEnd | None = None) -> None:
         if end is not None:

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from cloudflare_buildlogs.models import Build, BuildStatus, LogLine, LogPage, parse_line
+from cloudflare_buildlogs.models import (
+    Build,
+    BuildStatus,
+    LogLine,
+    LogPage,
+    parse_line,
+    parse_lines,
+)
 
 
 @pytest.mark.parametrize(
@@ -14,39 +21,49 @@ from cloudflare_buildlogs.models import Build, BuildStatus, LogLine, LogPage, pa
     [
         (
             [1636472400, "Building worker..."],
-            LogLine(1636472400, 1636472400, False, "Building worker..."),
+            (1636472400, 1636472400, False, "Building worker..."),
         ),
-        ([1636472400123, "ms"], LogLine(1636472400123, 1636472400.123, True, "ms")),
-        ([1636472400000, "ms whole"], LogLine(1636472400000, 1636472400.0, True, "ms whole")),
-        ([1636472400.5, "fraction"], LogLine(1636472400.5, 1636472400.5, True, "fraction")),
-        ([1636472400, 1636472400], LogLine(1636472400, 1636472400, False, "1636472400")),
-        ([1636472400, 2.5], LogLine(1636472400, 1636472400, False, "2.5")),
-        (["a", "b"], LogLine(None, None, False, "b")),
-        ([-5, "negative"], LogLine(-5, -5, False, "negative")),
-        ([1636472400], LogLine(1636472400, 1636472400, False, "")),
-        (["only text"], LogLine(None, None, False, "only text")),
-        ([], LogLine(None, None, False, "")),
-        ("bare string", LogLine(None, None, False, "bare string")),
-        ([True, "bool is no timestamp"], LogLine(None, None, False, "bool is no timestamp")),
-        ([1, None], LogLine(1, 1, False, "")),
-        ([1, "a", "b"], LogLine(1, 1, False, '["a", "b"]')),
-        ({"ts": 1}, LogLine(None, None, False, '{"ts": 1}')),
+        ([1636472400123, "ms"], (1636472400123, 1636472400.123, True, "ms")),
+        ([1636472400000, "ms whole"], (1636472400000, 1636472400.0, True, "ms whole")),
+        ([1636472400.5, "fraction"], (1636472400.5, 1636472400.5, True, "fraction")),
+        ([1636472400, 1636472400], (1636472400, 1636472400, False, "1636472400")),
+        ([1636472400, 2.5], (1636472400, 1636472400, False, "2.5")),
+        (["a", "b"], (None, None, False, "b")),
+        ([-5, "negative"], (-5, -5, False, "negative")),
+        ([1636472400], (1636472400, 1636472400, False, "")),
+        (["only text"], (None, None, False, "only text")),
+        ([], (None, None, False, "")),
+        ("bare string", (None, None, False, "bare string")),
+        ([True, "bool is no timestamp"], (None, None, False, "bool is no timestamp")),
+        ([1, None], (1, 1, False, "")),
+        ([1, "a", "b"], (1, 1, False, '["a", "b"]')),
+        ({"ts": 1}, (None, None, False, '{"ts": 1}')),
     ],
 )
 def test_every_line_shape_parses(raw: object, expected: LogLine) -> None:
     assert parse_line(raw) == expected
+    # The short path for the usual shape gives exactly what the general path gives.
+    assert parse_lines([raw, raw]) == [expected, expected]
 
 
 @pytest.mark.parametrize("stamp", [math.inf, -math.inf, math.nan, 1e300, -1e300])
 def test_unusable_timestamps_keep_the_number_but_no_instant(stamp: float) -> None:
-    line = parse_line([stamp, "x"])
-    assert line.seconds is None
-    assert line.message == "x"
+    epoch, seconds, _, message = parse_line([stamp, "x"])
+    assert (seconds, message) == (None, "x")
+    assert epoch is stamp
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [[0, "x"], [100_000_000_000, "x"], [100_000_000_001, "x"], [-1, "x"], "ab", {"a": 1, "b": 2}],
+)
+def test_the_short_path_agrees_with_the_general_one_at_its_edges(raw: object) -> None:
+    assert parse_lines([raw]) == [parse_line(raw)]
 
 
 def test_milliseconds_are_decided_by_magnitude() -> None:
-    assert parse_line([99_999_999_999, "s"]).seconds == 99_999_999_999
-    assert parse_line([100_000_000_001, "ms"]).seconds == pytest.approx(100_000_000.001)
+    assert parse_line([99_999_999_999, "s"])[1] == 99_999_999_999
+    assert parse_line([100_000_000_001, "ms"])[1] == pytest.approx(100_000_000.001)
 
 
 def test_build_with_nothing_but_nulls_and_unknowns_parses() -> None:

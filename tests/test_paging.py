@@ -24,7 +24,7 @@ def page(messages: list[str], cursor: str | None = None, truncated: bool = False
 
 
 def messages(source: Pages, **kw: int) -> list[str]:
-    return [line.message for lines in read_log(source, "a", "b", **kw) for line in lines]
+    return [line[3] for lines in read_log(source, "a", "b", **kw) for line in lines]
 
 
 def test_the_cursor_is_followed_while_truncated() -> None:

@@ -1,0 +1,163 @@
+"""cf-buildlogs against its baselines, side by side in one run (by hand, not in CI).
+
+    uv run python benchmarks/bench.py            # all four, medians of interleaved runs
+    uv run python benchmarks/bench.py --quick    # fewer repeats
+
+(a) `get --color never > /dev/null` of a 200,000-line log in pages of 1,000, against a bare loop
+    (httpx + json + write) over the same pages; target within 1.3x.
+(b) the same with `--ndjson`, against the bare loop writing json.dumps per line; within 1.3x.
+(c) `cf-buildlogs --version` and `--help` against `python -c pass`; --version within 5x.
+(d) peak RSS of `get` for 10,000 against 500,000 lines; under 20 MiB of growth.
+
+The fake API runs in its own process, so the server's cost is the same for both sides; every
+side is a fresh process, start-up included, as a user would run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cloudflare_buildlogs.fake_api import DEMO_ACCOUNT, DEMO_TOKEN, generated_uuid
+
+BIN = str(Path(sys.executable).parent / "cf-buildlogs")
+BIG, SMALL, HUGE = 200_000, 10_000, 500_000
+
+BARE_LOOP = """
+import json, sys, httpx
+url, token, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
+out = sys.stdout
+with httpx.Client(headers={"Authorization": "Bearer " + token}, timeout=30) as http:
+    cursor = None
+    while True:
+        params = {"cursor": cursor} if cursor else None
+        result = http.get(url, params=params).json()["result"]
+        if fmt == "ndjson":
+            out.write("".join([json.dumps({"type": "line", "epoch": ts, "message": m}) + "\\n"
+                               for ts, m in result["lines"]]))
+        else:
+            out.write("".join([f"{ts}  {m}\\n" for ts, m in result["lines"]]))
+        cursor = result.get("cursor")
+        if not (result.get("truncated") and cursor):
+            break
+"""
+
+
+def compile_bytecode() -> None:
+    """Installed tools run from bytecode; where PYTHONDONTWRITEBYTECODE is set (as on our
+    machines) nothing would be cached, and every run would pay ~150 ms of compiling."""
+    import sysconfig
+
+    import cloudflare_buildlogs
+
+    paths = [sysconfig.get_paths()["purelib"], str(Path(cloudflare_buildlogs.__file__).parent)]
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j0", *paths],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def start_fake() -> tuple[subprocess.Popen[str], str]:
+    cmd = [sys.executable, "-m", "cloudflare_buildlogs.fake_api", "--page-size", "1000"]
+    for count in (BIG, SMALL, HUGE):
+        cmd += ["--lines", str(count)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        subprocess.run(cmd, stdout=sink, env=env, check=True)
+    return time.perf_counter() - started
+
+
+def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
+    """Peak RSS of one child, measured by a fresh wrapper so no earlier child counts."""
+    probe = (
+        "import resource, subprocess, sys, os\n"
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip()) / 1024
+
+
+def compare(
+    name: str, ours: list[str], base: list[str], env: dict[str, str], repeats: int
+) -> float:
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeats):  # interleaved, so drift on a shared machine hits both sides
+        a.append(timed(ours, env))
+        b.append(timed(base, env))
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(
+        f"{name:<44} ours {ma * 1000:8.1f} ms  baseline {mb * 1000:8.1f} ms  ratio {ma / mb:.2f}x"
+    )
+    return ma / mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeats, start_repeats = (3, 7) if args.quick else (7, 21)
+    compile_bytecode()
+    fake, url = start_fake()
+    env = {
+        **os.environ,
+        "CLOUDFLARE_API_TOKEN": DEMO_TOKEN,
+        "CLOUDFLARE_ACCOUNT_ID": DEMO_ACCOUNT,
+        "CLOUDFLARE_API_BASE_URL": url,
+        "CF_BUILDLOGS_CONFIG_DIR": "/nonexistent",
+    }
+    try:
+        big = generated_uuid(BIG)
+        logs = f"{url}/accounts/{DEMO_ACCOUNT}/builds/builds/{big}/logs"
+        bare = [sys.executable, "-c", BARE_LOOP, logs, DEMO_TOKEN]
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {repeats}"
+            f" (start-up: {start_repeats}) interleaved runs"
+        )
+        compare(
+            "(a) get --color never, 200k lines",
+            [BIN, "get", big, "--color", "never"],
+            [*bare, "text"],
+            env,
+            repeats,
+        )
+        compare(
+            "(b) get --ndjson, 200k lines",
+            [BIN, "get", big, "--ndjson"],
+            [*bare, "ndjson"],
+            env,
+            repeats,
+        )
+        floor = [sys.executable, "-c", "pass"]
+        compare("(c) --version vs python -c pass", [BIN, "--version"], floor, env, start_repeats)
+        compare("(c) --help vs python -c pass", [BIN, "--help"], floor, env, start_repeats)
+        small = peak_rss_mib([BIN, "get", generated_uuid(SMALL), "--color", "never"], env)
+        huge = peak_rss_mib([BIN, "get", generated_uuid(HUGE), "--color", "never"], env)
+        print(
+            f"(d) peak RSS: 10k lines {small:.1f} MiB, 500k lines {huge:.1f} MiB, "
+            f"growth {huge - small:.1f} MiB"
+        )
+        huge_json = peak_rss_mib([BIN, "get", generated_uuid(HUGE), "--json"], env)
+        print(f"    peak RSS with --json, 500k lines: {huge_json:.1f} MiB")
+    finally:
+        fake.terminate()
+        fake.wait()
+
+
+if __name__ == "__main__":
+    main()

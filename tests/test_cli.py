@@ -1,0 +1,126 @@
+"""The command line in-process: parsing, the error edge, and commands against the fake API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cloudflare_buildlogs import cli, fake_api
+from cloudflare_buildlogs.errors import ApiError, ExitCode
+
+from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env
+
+LINES = [[1636472400, "one"], [1636472401, "two [red]not markup[/red]"]]
+
+
+@pytest.fixture
+def api(state: fake_api.State, server: fake_api.FakeServer) -> dict[str, str]:
+    state.page_size = 1
+    state.add(fake_api.FakeBuild(BUILD, LINES))
+    return {
+        "CLOUDFLARE_API_TOKEN": SENTINEL,
+        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+        "CLOUDFLARE_API_BASE_URL": server.url,
+        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
+    }
+
+
+def run(args: list[str], environ: dict[str, str], tty: bool = False) -> tuple[int, Captured]:
+    captured = make_env(environ, tty=tty)
+    code = cli.run(args, captured.env)
+    assert SENTINEL not in captured.out.getvalue() + captured.err.getvalue()
+    return code, captured
+
+
+def test_get_prints_the_log(api: dict[str, str]) -> None:
+    code, io = run(["get", BUILD, "--timestamps", "utc"], api)
+    assert code == 0
+    assert io.out.getvalue() == (
+        "2021-11-09T15:40:00Z  one\n2021-11-09T15:40:01Z  two [red]not markup[/red]\n"
+    )
+
+
+def test_colour_on_a_terminal_by_default(api: dict[str, str]) -> None:
+    _, io = run(["get", BUILD, "--timestamps", "epoch"], api, tty=True)
+    assert io.out.getvalue().startswith("\x1b[2m1636472400\x1b[0m  one\n")
+    _, io = run(["get", BUILD, "--timestamps", "epoch"], {**api, "NO_COLOR": "1"}, tty=True)
+    assert io.out.getvalue().startswith("1636472400  one\n")
+    _, io = run(["get", BUILD], {**api, "TERM": "dumb"}, tty=True)
+    assert "\x1b" not in io.out.getvalue()
+
+
+def test_json_shorthands_agree_with_output(api: dict[str, str]) -> None:
+    _, short = run(["get", BUILD, "--ndjson"], api)
+    _, long = run(["get", BUILD, "-o", "ndjson"], api)
+    assert short.out.getvalue() == long.out.getvalue()
+    assert [json.loads(x)["message"] for x in short.out.getvalue().splitlines()] == [
+        "one",
+        LINES[1][1],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["get", "1234"], "not a build UUID"),
+        (["get", BUILD, "--json", "-o", "text", "--ndjson"], "cannot be used together"),
+        (["get", BUILD, "--json", "-o", "ndjson"], "--output cannot be combined"),
+        (["get", BUILD, "--no-timestamps", "--timestamps", "utc"], "cannot be combined"),
+        (["get", BUILD, "--color", "sometimes"], "--color must be one of auto, always, never"),
+        (["nope"], "No such command"),
+    ],
+)
+def test_usage_errors_are_exit_2_before_any_request(
+    api: dict[str, str], state: fake_api.State, args: list[str], words: str
+) -> None:
+    code, io = run(args, api)
+    assert code == ExitCode.USAGE
+    assert words in io.err.getvalue()
+    assert state.requests == []
+
+
+def test_no_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, io = run([], {})
+    assert code == 0 and "Usage: cf-buildlogs" in io.out.getvalue()
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run(["--help"], {})
+    out = capsys.readouterr().out
+    assert code == 0 and "get" in out and "demo" in out
+    code, _ = run(["get", "-h"], {})
+    assert code == 0 and "--timestamps" in capsys.readouterr().out
+
+
+def test_an_unexpected_error_is_one_line_and_no_traceback(
+    api: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object) -> int:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("cloudflare_buildlogs.commands.run_get", boom)
+    code, io = run(["get", BUILD], api)
+    assert code == ExitCode.API
+    assert io.err.getvalue().splitlines()[0] == "cf-buildlogs: internal error: RuntimeError: kaboom"
+    assert "Traceback" not in io.err.getvalue()
+
+
+def test_a_secret_in_an_error_message_is_masked(
+    api: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def leaky(*_: object) -> int:
+        raise ApiError(f"the server echoed {SENTINEL}")
+
+    monkeypatch.setattr("cloudflare_buildlogs.commands.run_get", leaky)
+    captured = make_env(api)
+    captured.env.secrets.add(SENTINEL)
+    assert cli.run(["get", BUILD], captured.env) == ExitCode.API
+    assert "echoed ****" in captured.err.getvalue()
+
+
+def test_demo_in_process() -> None:
+    code, io = run(["demo"], {"CLOUDFLARE_API_TOKEN": "someone-elses", "TERM": "xterm"}, tty=True)
+    assert code == 0
+    assert "\x1b[32mSuccess:\x1b[0m Finished cloning" in io.out.getvalue()
+    assert "fake Cloudflare API" in io.err.getvalue()
