@@ -31,7 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rich-formatted help costs ~100 ms of start-up
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
 T = TypeVar("T")
@@ -221,7 +221,17 @@ def _root(
     """Read the build logs of Cloudflare Workers Builds."""
 
 
-@app.command("get")
+GET_EXAMPLES = """\b
+Examples:
+  cf-buildlogs get 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
+  cf-buildlogs get $BUILD --timestamps elapsed --tail 50
+  cf-buildlogs get $BUILD --json | jq -r '.lines[].message'
+  cf-buildlogs get $BUILD --ndjson | jq -r 'select(.message | test("error"; "i")) | .message'
+  cf-buildlogs get $BUILD --no-timestamps --color never > build.log
+"""
+
+
+@app.command("get", epilog=GET_EXAMPLES)
 def get_command(
     ctx: typer.Context,
     build_uuid: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
@@ -237,7 +247,11 @@ def get_command(
     api_url: ApiUrlOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Print the log of one build."""
+    """Print the log of one build.
+
+    Lines are printed as TIMESTAMP, two spaces, MESSAGE; stdout carries the log and nothing
+    else. Credentials come from CLOUDFLARE_API_TOKEN or `cf-buildlogs auth login`.
+    """
 
     def work(env: Env) -> int:
         from .commands import GetOptions, run_get
@@ -252,7 +266,9 @@ def get_command(
     _run(ctx, work)
 
 
-@app.command("demo")
+@app.command(
+    "demo", epilog="\b\nExamples:\n  cf-buildlogs demo\n  cf-buildlogs demo | grep -i wrangler"
+)
 def demo_command(ctx: typer.Context) -> None:
     """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
 

@@ -183,3 +183,38 @@ def test_tail_zero_prints_nothing() -> None:
     tail.write(parse_lines([[EPOCH, "a"]]))
     tail.release()
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("text", ["plain ascii", "ünïcödé ⚡", ""])
+@pytest.mark.parametrize(
+    "control", ["", "\x00", "\x07", "\t", "\r", "\x1b", "\x7f", "\x85", "\x9b"]
+)
+def test_the_page_check_finds_every_control_in_ascii_and_other_text(
+    text: str, control: str
+) -> None:
+    from cloudflare_buildlogs.render import _page_has_controls
+
+    assert _page_has_controls(f"{text}\n{control}{text}\n") == (control not in ("", "\t"))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Europe/Amsterdam", "America/St_Johns"])
+def test_local_time_matches_the_c_library_across_minutes_dst_and_odd_offsets(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        stamper = Stamper(TimestampMode.LOCAL)
+        # Across a minute, a DST change (2021-10-31 in Europe), and 1900 (local mean time).
+        instants = [EPOCH + i for i in range(-61, 61, 7)] + [
+            1635642000 + i for i in range(-90, 90, 13)
+        ]
+        instants += [-2208988800 + i for i in range(0, 200, 37)]
+        for instant in instants:
+            expected = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(instant))
+            assert stamper(parse_line([instant, "x"])) == expected, instant
+    finally:
+        monkeypatch.undo()
+        time.tzset()
