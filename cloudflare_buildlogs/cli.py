@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -21,8 +22,10 @@ from .errors import ExitCode, UsageError, translate
 
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
     from .commands import ApiOptions, LogOptions
+    from .render import OutputFormat
 
 PROG = "cf-buildlogs"
+SHA_RE = re.compile(r"[0-9a-f]{4,40}", re.I)
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 app = typer.Typer(
@@ -93,6 +96,69 @@ ColorOpt = Annotated[
     ),
 ]
 TailOpt = Annotated[int | None, typer.Option("--tail", metavar="N", help="Only the last N lines.")]
+FollowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow",
+        "-f",
+        help="Keep reading until the build stops; the exit status then tells its outcome.",
+    ),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--interval",
+        metavar="SECONDS",
+        help="With --follow: seconds between polls while lines flow (longer while quiet).",
+    ),
+]
+TimeoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="With --follow or --wait: give up after this long (90s, 10m, 1h), exit 6.",
+    ),
+]
+ExitStatusOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exit-status",
+        help="Without --follow: exit 1 when the build stopped with an outcome other than success.",
+    ),
+]
+BranchOpt = Annotated[
+    str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
+]
+WorkerArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[WORKER]",
+        help="The Worker's name or 32-hex tag; default: the `name` in the nearest "
+        "wrangler.toml/json/jsonc.",
+        show_default=False,
+    ),
+]
+
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: str) -> float:
+    """`90s`, `10m`, `1h30m`, or plain seconds."""
+    text = value.strip().lower()
+    try:
+        seconds = float(text)
+    except ValueError:
+        parts = DURATION_RE.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise UsageError(
+                f"not a duration: {value!r}", "write it like 90s, 10m, 1h or 1h30m"
+            ) from None
+        seconds = sum(float(n) * DURATION_UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise UsageError(f"the duration must be more than zero, not {value!r}")
+    return seconds
 
 
 def _choice(name: str, value: str, enum_type: Callable[[str], T], allowed: Sequence[str]) -> T:
@@ -110,39 +176,67 @@ def _api_options(
     return ApiOptions(profile=profile, account_id=account_id, api_url=api_url, verbose=verbose)
 
 
-def _log_options(
-    output: str,
-    json_: bool,
-    ndjson: bool,
-    timestamps: str,
-    no_timestamps: bool,
-    color: str,
-    tail: int | None,
-) -> LogOptions:
-    from .commands import LogOptions
-    from .render import OutputFormat, TimestampMode
+def _output(output: str, json_: bool, ndjson: bool) -> OutputFormat:
+    from .render import OutputFormat
 
     if json_ and ndjson:
         raise UsageError("--json and --ndjson cannot be used together")
     if (json_ or ndjson) and output != "text":
         raise UsageError("--output cannot be combined with --json or --ndjson")
     fmt = "json" if json_ else "ndjson" if ndjson else output
-    if no_timestamps and timestamps != "local":
-        raise UsageError("--no-timestamps cannot be combined with --timestamps")
-    if tail is not None and tail < 0:
-        raise UsageError(f"--tail must be 0 or more, not {tail}")
+    return _choice("--output", fmt, OutputFormat, [f.value for f in OutputFormat])
+
+
+def _color(color: str) -> str:
     if color not in COLOR_CHOICES:
         raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, not {color!r}")
+    return color
+
+
+@dataclass(frozen=True)
+class LogFlags:
+    """The log flags of `get` and `latest` as typed, before they are checked together."""
+
+    output: str
+    json_: bool
+    ndjson: bool
+    timestamps: str
+    no_timestamps: bool
+    color: str
+    tail: int | None
+    follow: bool
+    interval: float
+    timeout: str | None
+    exit_status: bool
+
+
+def _log_options(flags: LogFlags, waits: bool = False) -> LogOptions:
+    """The log options of `get` and `latest`, checked together; `waits` for `latest --wait`."""
+    from .commands import DEFAULT_WAIT, LogOptions
+    from .render import TimestampMode
+
+    if flags.no_timestamps and flags.timestamps != "local":
+        raise UsageError("--no-timestamps cannot be combined with --timestamps")
+    if flags.tail is not None and flags.tail < 0:
+        raise UsageError(f"--tail must be 0 or more, not {flags.tail}")
+    if not flags.interval > 0:
+        raise UsageError(f"--interval must be more than 0 seconds, not {flags.interval}")
+    if flags.timeout is not None and not (flags.follow or waits):
+        raise UsageError("--timeout needs --follow (or --wait)")
     return LogOptions(
-        output=_choice("--output", fmt, OutputFormat, [f.value for f in OutputFormat]),
+        output=_output(flags.output, flags.json_, flags.ndjson),
         timestamps=_choice(
             "--timestamps",
-            "none" if no_timestamps else timestamps,
+            "none" if flags.no_timestamps else flags.timestamps,
             TimestampMode,
             [m.value for m in TimestampMode],
         ),
-        color=color,
-        tail=tail,
+        color=_color(flags.color),
+        tail=flags.tail,
+        follow=flags.follow,
+        interval=flags.interval,
+        timeout=DEFAULT_WAIT if flags.timeout is None else parse_duration(flags.timeout),
+        exit_status=flags.exit_status,
     )
 
 
@@ -224,10 +318,11 @@ def _root(
 GET_EXAMPLES = """\b
 Examples:
   cf-buildlogs get 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
+  cf-buildlogs get $BUILD --follow
   cf-buildlogs get $BUILD --timestamps elapsed --tail 50
   cf-buildlogs get $BUILD --json | jq -r '.lines[].message'
   cf-buildlogs get $BUILD --ndjson | jq -r 'select(.message | test("error"; "i")) | .message'
-  cf-buildlogs get $BUILD --no-timestamps --color never > build.log
+  cf-buildlogs get $BUILD --exit-status --no-timestamps --color never > build.log
 """
 
 
@@ -235,6 +330,7 @@ Examples:
 def get_command(
     ctx: typer.Context,
     build_uuid: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
+    follow: FollowOpt = False,
     output: OutputOpt = "text",
     json_: JsonOpt = False,
     ndjson: NdjsonOpt = False,
@@ -242,6 +338,9 @@ def get_command(
     no_timestamps: NoTimestampsOpt = False,
     color: ColorOpt = "auto",
     tail: TailOpt = None,
+    interval: IntervalOpt = 2.0,
+    timeout: TimeoutOpt = None,
+    exit_status: ExitStatusOpt = False,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -250,8 +349,11 @@ def get_command(
     """Print the log of one build.
 
     Lines are printed as TIMESTAMP, two spaces, MESSAGE; stdout carries the log and nothing
-    else. Credentials come from CLOUDFLARE_API_TOKEN or `cf-buildlogs auth login`.
+    else. With --follow, waits for a running build and exits 0 when it succeeded (or was
+    skipped), 1 when it failed, was cancelled or terminated; --timeout defaults to 45m.
     """
+    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
+                   interval, timeout, exit_status)  # fmt: skip
 
     def work(env: Env) -> int:
         from .commands import GetOptions, run_get
@@ -259,23 +361,148 @@ def get_command(
         opts = GetOptions(
             build_uuid=check_uuid(build_uuid),
             api=_api_options(profile, account_id, api_url, verbose),
-            log=_log_options(output, json_, ndjson, timestamps, no_timestamps, color, tail),
+            log=_log_options(log),
         )
         return run_get(opts, env)
 
     _run(ctx, work)
 
 
-@app.command(
-    "demo", epilog="\b\nExamples:\n  cf-buildlogs demo\n  cf-buildlogs demo | grep -i wrangler"
-)
-def demo_command(ctx: typer.Context) -> None:
+LATEST_EXAMPLES = """\b
+Examples:
+  cf-buildlogs latest                        # the Worker of this folder's wrangler config
+  cf-buildlogs latest my-worker --branch main
+  git push && cf-buildlogs latest --commit HEAD --wait --follow
+  cf-buildlogs latest --follow --ndjson | jq -c 'select(.type == "end")'
+"""
+
+
+@app.command("latest", epilog=LATEST_EXAMPLES)
+def latest_command(
+    ctx: typer.Context,
+    worker: WorkerArg = None,
+    branch: BranchOpt = None,
+    commit: Annotated[
+        str | None,
+        typer.Option(
+            "--commit", metavar="SHA", help="Only builds of this commit (a prefix, or HEAD)."
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait (within --timeout) until such a build exists.")
+    ] = False,
+    follow: FollowOpt = False,
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    timestamps: TimestampsOpt = "local",
+    no_timestamps: NoTimestampsOpt = False,
+    color: ColorOpt = "auto",
+    tail: TailOpt = None,
+    interval: IntervalOpt = 2.0,
+    timeout: TimeoutOpt = None,
+    exit_status: ExitStatusOpt = False,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print the log of a Worker's most recent build.
+
+    Takes every output and follow option of `get`. --branch and --commit pick the newest
+    build that matches; --wait waits for it to appear.
+    """
+    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
+                   interval, timeout, exit_status)  # fmt: skip
+
+    def work(env: Env) -> int:
+        from .commands import LatestOptions, run_latest
+
+        if commit is not None and commit.upper() != "HEAD" and not SHA_RE.fullmatch(commit):
+            raise UsageError(f"--commit takes a hex commit prefix or HEAD, not {commit!r}")
+        opts = LatestOptions(
+            worker=worker,
+            branch=branch,
+            commit=commit.lower() if commit else None,
+            wait=wait,
+            api=_api_options(profile, account_id, api_url, verbose),
+            log=_log_options(log, waits=wait),
+        )
+        return run_latest(opts, env)
+
+    _run(ctx, work)
+
+
+LIST_EXAMPLES = """\b
+Examples:
+  cf-buildlogs list
+  cf-buildlogs list my-worker --branch main --limit 5
+  cf-buildlogs list -o json | jq -r '.[] | select(.outcome == "fail") | .build_uuid'
+  cf-buildlogs list | cut -f1,2         # tab-separated when piped
+"""
+
+
+@app.command("list", epilog=LIST_EXAMPLES)
+def list_command(
+    ctx: typer.Context,
+    worker: WorkerArg = None,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="How many builds at most.")
+    ] = 20,
+    branch: BranchOpt = None,
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    color: ColorOpt = "auto",
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """List a Worker's recent builds, newest first.
+
+    A table on a terminal, tab-separated columns (with a header line) when piped.
+    """
+
+    def work(env: Env) -> int:
+        from .commands import ListOptions, run_list
+
+        if limit < 1:
+            raise UsageError(f"--limit must be 1 or more, not {limit}")
+        opts = ListOptions(
+            worker=worker,
+            branch=branch,
+            limit=limit,
+            output=_output(output, json_, ndjson),
+            color=_color(color),
+            api=_api_options(profile, account_id, api_url, verbose),
+        )
+        return run_list(opts, env)
+
+    _run(ctx, work)
+
+
+DEMO_EXAMPLES = """\b
+Examples:
+  cf-buildlogs demo
+  cf-buildlogs demo --follow
+"""
+
+
+@app.command("demo", epilog=DEMO_EXAMPLES)
+def demo_command(
+    ctx: typer.Context,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Play the build live, from the queue to its end."),
+    ] = False,
+) -> None:
     """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
 
     def work(env: Env) -> int:
-        from .commands import run_demo
+        from .commands import LogOptions, run_demo
 
-        return run_demo(env)
+        return run_demo(env, LogOptions(follow=follow, interval=0.5))
 
     _run(ctx, work)
 

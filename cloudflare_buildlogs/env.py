@@ -7,12 +7,15 @@ their own `Env`.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from .errors import UsageError
 
 if TYPE_CHECKING:
     import httpx
@@ -25,6 +28,25 @@ def _default_http_client(timeout: float) -> httpx.Client:
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=False,
     )
+
+
+def _git_head(cwd: Path) -> str:
+    """`git rev-parse HEAD` in `cwd`, for `--commit HEAD`."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UsageError(
+            "--commit HEAD: `git rev-parse HEAD` failed here; is this a git "
+            "repository with a commit?"
+        ) from exc
+    return done.stdout.strip().lower()
 
 
 @dataclass
@@ -40,6 +62,10 @@ class Env:
     sleep: Callable[[float], None] = time.sleep
     http_client: Callable[[float], httpx.Client] = _default_http_client
     secrets: set[str] = field(default_factory=set)
+    git_head_of: Callable[[Path], str] = _git_head
+
+    def git_head(self) -> str:
+        return self.git_head_of(self.cwd)
 
     @classmethod
     def from_process(cls) -> Env:

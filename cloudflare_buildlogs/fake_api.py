@@ -96,6 +96,7 @@ class FakeBuild:
     created_on: str = "2023-11-14T22:13:20Z"
     millis: bool = False  # send timestamps in milliseconds
     live: Live | None = None
+    appears_at: float | None = None  # on the state's clock: unknown to the API before then
 
 
 @dataclass
@@ -132,6 +133,11 @@ class State:
     def add(self, build: FakeBuild) -> FakeBuild:
         self.builds[build.uuid] = build
         return build
+
+    def visible(self) -> list[FakeBuild]:
+        """The builds the API knows of now, oldest first."""
+        now = self.clock()
+        return [b for b in self.builds.values() if b.appears_at is None or b.appears_at <= now]
 
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:
@@ -389,7 +395,7 @@ class Handler(BaseHTTPRequestHandler):
         if not token.can_read_builds:
             raise Reply(403, 10000, "Authentication error")
         build = self.server.state.builds.get(uuid.lower())
-        if build is None:
+        if build is None or build not in self.server.state.visible():
             raise Reply(404, 12000, "Not found")
         return build
 
@@ -444,7 +450,7 @@ class Handler(BaseHTTPRequestHandler):
         now = self.server.state.clock()
         latest: dict[str, Any] = {}
         for tag in tags:
-            mine = [b for b in self.server.state.builds.values() if b.worker_tag == tag]
+            mine = [b for b in self.server.state.visible() if b.worker_tag == tag]
             if mine:
                 latest[tag] = build_json(mine[-1], now)
         return envelope({"builds": latest})
@@ -459,7 +465,7 @@ class Handler(BaseHTTPRequestHandler):
         if not 1 <= per_page <= 200 or page < 1:
             raise Reply(400, 12002, "Invalid pagination parameters")
         now = state.clock()
-        mine = [build_json(b, now) for b in reversed(state.builds.values()) if b.worker_tag == tag]
+        mine = [build_json(b, now) for b in reversed(state.visible()) if b.worker_tag == tag]
         chunk = mine[(page - 1) * per_page : page * per_page]
         pages = max(1, -(-len(mine) // per_page))
         return envelope(
@@ -542,16 +548,20 @@ Current Version ID: 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11
 """
 
 
-def demo_state() -> State:
+def demo_state(live: bool = False, clock: Callable[[], float] = time.monotonic) -> State:
+    """The demo's account: one Worker and one realistic build; `live` plays it from the
+    queue to its end over about ten seconds, its timestamps those of the moment."""
     # Seconds from the start at which each line of _DEMO_LOG was printed.
     offsets = [
         0, 2, 3, 5, 5, 5, 6, 6, 12, 13, 13, 13, 14, 14, 15, 15, 15, 16, 18, 18,
         20, 20, 21, 21, 21, 23, 24, 24, 24, 25,
     ]  # fmt: skip
     messages = _DEMO_LOG.splitlines()
-    lines = [[START_EPOCH + offsets[i], text] for i, text in enumerate(messages)]
-    state = State(page_size=10)
-    state.add(FakeBuild(DEMO_BUILD, lines))
+    start = int(time.time()) + 3 if live else START_EPOCH
+    lines = [[start + offsets[i], text] for i, text in enumerate(messages)]
+    state = State(page_size=10, clock=clock)
+    playing = Live(started=state.clock(), queued_s=1.5, initializing_s=1.5, lines_per_s=4)
+    state.add(FakeBuild(DEMO_BUILD, lines, live=playing if live else None))
     state.scripts.append({"id": "my-worker", "tag": DEMO_WORKER_TAG})
     return state
 

@@ -1,39 +1,69 @@
-"""Paging through a build's log, as plain generators over the API client.
+"""Paging through a build's log and following a running build, as plain generators.
 
 The cursor is opaque: request without one, then with `result.cursor` while `truncated` is
-true. A cursor that comes back twice, or a log that pages on without end, is an error rather
-than a loop (contract section 7).
+true. Once a reader has caught up with a running build, the API may hand back a cursor to
+resume from, or none at all; a `Position` covers both, by remembering the cursor a read began
+at and how many of the lines after it were already shown. So no line is shown twice or lost,
+whichever the API does. Time is injected: tests follow a twenty-minute build in milliseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import ApiError
-from .models import LogLine, LogPage
+from .errors import ApiError, WaitTimeout
+from .models import Build, LogLine, LogPage
 
 MAX_PAGES = 100_000  # 100 million lines at the API's 1,000-line pages
 MAX_EMPTY_PAGES = 50  # truncated pages in a row that bring no line
+MAX_INTERVAL = 10.0  # the slowest poll while nothing happens
 
 
 class LogSource(Protocol):
     def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage: ...
 
 
-def read_log(
-    source: LogSource, account_id: str, build_uuid: str, *, max_pages: int = MAX_PAGES
-) -> Iterator[list[LogLine]]:
-    """Every page's lines, first to last."""
+class BuildSource(LogSource, Protocol):
+    def get_build(self, account_id: str, build_uuid: str) -> Build: ...
+
+
+@dataclass
+class Position:
+    """Where the next read starts: at `cursor` (None: the beginning), skipping the first
+    `skip` lines found there, which were already shown."""
+
     cursor: str | None = None
+    skip: int = 0
+    shown: int = 0
+
+
+def read_pass(
+    source: LogSource,
+    account_id: str,
+    build_uuid: str,
+    position: Position,
+    *,
+    max_pages: int = MAX_PAGES,
+) -> Iterator[list[LogLine]]:
+    """The lines after `position`, up to the end of what exists now; moves `position` on."""
+    cursor, skip = position.cursor, position.skip
     seen: set[str] = set()
     empty = 0
     for _ in range(max_pages):
         page = source.get_log_page(account_id, build_uuid, cursor)
-        yield page.lines
+        fresh = page.lines[skip:] if skip else page.lines
+        if fresh:
+            position.shown += len(fresh)
+            yield fresh
         if not (page.truncated and page.cursor):
+            if page.cursor and page.cursor != cursor:  # caught up, with a cursor to resume at
+                position.cursor, position.skip = page.cursor, 0
+            else:  # caught up without one: next time, read here again and skip what was shown
+                position.cursor, position.skip = cursor, max(skip, len(page.lines))
             return
-        if page.cursor in seen:
+        if page.cursor == cursor or page.cursor in seen:
             raise ApiError(
                 "the API sent the same log cursor twice; stopping rather than "
                 "looping (a fault on Cloudflare's side: try again later)"
@@ -42,5 +72,147 @@ def read_log(
         if empty >= MAX_EMPTY_PAGES:
             raise ApiError(f"the API sent {empty} empty log pages in a row; stopping")
         seen.add(page.cursor)
-        cursor = page.cursor
+        cursor, skip = page.cursor, max(0, skip - len(page.lines))
+        position.cursor, position.skip = cursor, skip
     raise ApiError(f"the log went on past {max_pages} pages; stopping rather than looping")
+
+
+def read_log(
+    source: LogSource, account_id: str, build_uuid: str, *, max_pages: int = MAX_PAGES
+) -> Iterator[list[LogLine]]:
+    """Every page's lines, first to last: one pass from the beginning."""
+    return read_pass(source, account_id, build_uuid, Position(), max_pages=max_pages)
+
+
+class Budget:
+    """A token bucket for polling: bursts of `capacity` requests, then `rate` a second.
+
+    Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and
+    the user's other tools; the defaults keep a 20-minute follow under 250 requests.
+    """
+
+    def __init__(
+        self, monotonic: Callable[[], float], capacity: float = 30, rate: float = 1 / 6
+    ) -> None:
+        self.monotonic, self.capacity, self.rate = monotonic, capacity, rate
+        self.tokens, self.stamp = capacity, monotonic()
+
+    def _refill(self) -> None:
+        now = self.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def delay(self) -> float:
+        """Seconds to wait before a request may be made."""
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def spend(self, requests: int) -> None:
+        self._refill()
+        self.tokens -= requests
+
+
+@dataclass(frozen=True)
+class Clock:
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Polled:
+    """A poll has read the log to its current end. `build` is the state the poll saw, when
+    it asked (only while the log is quiet); `quiet` when the poll brought no line."""
+
+    build: Build | None
+    quiet: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The build stopped, and its whole log has been read."""
+
+    build: Build
+
+
+FollowEvent = list[LogLine] | Polled | Finished
+
+
+class Poller:
+    """Polls politely: `interval` while lines flow, stretching to MAX_INTERVAL while quiet,
+    within a request budget, and never past the deadline (then WaitTimeout)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        interval: float,
+        timeout: float | None,
+        requests: Callable[[], int],
+        what: str,
+    ) -> None:
+        self.clock, self.interval, self.what = clock, interval, what
+        self.deadline = None if timeout is None else clock.monotonic() + timeout
+        self.timeout = timeout
+        self.delay = interval
+        self.requests = requests
+        self.spent = requests()
+        self.budget = Budget(clock.monotonic)
+
+    def wait(self, active: bool) -> None:
+        """Sleep before the next poll; `active` when the last poll brought something new."""
+        used = self.requests() - self.spent
+        self.budget.spend(used)
+        if active:
+            self.delay = self.interval
+        pause = max(self.delay, self.budget.delay())
+        if not active:  # the next quiet poll waits longer
+            self.delay = min(MAX_INTERVAL, max(self.delay * 1.5, self.interval))
+        if self.deadline is not None:
+            left = self.deadline - self.clock.monotonic()
+            if left <= 0:
+                raise WaitTimeout(
+                    f"gave up after {format_duration(self.timeout or 0)}: {self.what}",
+                    "raise --timeout to wait longer",
+                )
+            pause = min(pause, left)
+        self.clock.sleep(pause)
+        self.spent = self.requests()
+
+
+def follow(
+    source: BuildSource,
+    account_id: str,
+    build_uuid: str,
+    poller: Poller,
+    position: Position | None = None,
+) -> Iterator[FollowEvent]:
+    """Lines as they arrive, Polled after each poll, then Finished.
+
+    The status is asked for only when the log has gone quiet (while lines flow the build is
+    plainly running), which halves the requests of a busy build. The log is read after the
+    status: a build seen stopped had written all its lines before that read began, so the
+    read reaches the true end.
+    """
+    position = position or Position()
+    quiet = True
+    while True:
+        build = source.get_build(account_id, build_uuid) if quiet else None
+        before = position.shown
+        yield from read_pass(source, account_id, build_uuid, position)
+        if build is not None and build.stopped:
+            yield Finished(build)
+            return
+        quiet = position.shown == before
+        yield Polled(build, quiet)
+        poller.wait(active=not quiet)
+
+
+def format_duration(seconds: float) -> str:
+    """`42s`, `3m05s`, `1h02m03s`."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"

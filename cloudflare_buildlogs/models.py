@@ -11,6 +11,7 @@ import enum
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, TypeGuard
 
 # Above this magnitude an epoch number is taken as milliseconds (1e11 s is the year 5138).
@@ -97,6 +98,19 @@ class BuildStatus(str, enum.Enum):
 SUCCESSFUL_OUTCOMES = frozenset({"success", "skipped"})
 
 
+def parse_time(value: str | None) -> float | None:
+    """An RFC 3339 time as epoch seconds, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -129,6 +143,13 @@ class Build:
     @property
     def succeeded(self) -> bool:
         return self.outcome in SUCCESSFUL_OUTCOMES
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start (or creation) to stop, when both are known."""
+        start = parse_time(self.running_on or self.created_on)
+        stop = parse_time(self.stopped_on)
+        return None if start is None or stop is None else max(0.0, stop - start)
 
     @classmethod
     def from_api(cls, result: Any) -> Build:
@@ -171,6 +192,19 @@ class LogPage:
             cursor=_text(data.get("cursor")),
             truncated=data.get("truncated") is True,
         )
+
+
+@dataclass(frozen=True)
+class Script:
+    """A Worker: `name` is what people call it, `tag` the immutable id the Builds API wants."""
+
+    name: str
+    tag: str
+
+    @classmethod
+    def from_api(cls, result: Any) -> Script:
+        data = _mapping(result)
+        return cls(name=_text(data.get("id")) or "", tag=_text(data.get("tag")) or "")
 
 
 @dataclass(frozen=True)

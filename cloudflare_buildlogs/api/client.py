@@ -27,7 +27,7 @@ from ..errors import (
     NetworkError,
     NotFoundError,
 )
-from ..models import Account, Build, LogPage
+from ..models import Account, Build, LogPage, Script
 
 USER_AGENT = f"cf-buildlogs/{__version__}"
 MAX_ATTEMPTS = 5
@@ -128,6 +128,30 @@ class Client:
         path = f"/accounts/{quote(account_id)}/builds/builds/{quote(build_uuid)}/logs"
         params = {"cursor": cursor} if cursor else None
         return LogPage.from_api(self.get(path, params, what=f"build {build_uuid}").result)
+
+    def latest_build(self, account_id: str, worker_tag: str) -> Build | None:
+        """The newest build of a Worker, or None when it has none."""
+        path = f"/accounts/{quote(account_id)}/builds/builds/latest"
+        env = self.get(path, {"external_script_ids": worker_tag}, what=f"Worker {worker_tag}")
+        builds = env.result.get("builds") if isinstance(env.result, dict) else None
+        found = builds.get(worker_tag) if isinstance(builds, dict) else None
+        return Build.from_api(found) if isinstance(found, dict) else None
+
+    def worker_builds(
+        self, account_id: str, worker_tag: str, *, per_page: int = 50, max_pages: int = 100
+    ) -> Iterator[Build]:
+        """A Worker's builds, newest first, fetched a page at a time as they are consumed."""
+        path = f"/accounts/{quote(account_id)}/builds/workers/{quote(worker_tag)}/builds"
+        for items in self._pages(
+            path, {}, per_page=per_page, what=f"Worker {worker_tag}", max_pages=max_pages
+        ):
+            yield from (Build.from_api(item) for item in items if isinstance(item, dict))
+
+    def list_scripts(self, account_id: str) -> list[Script]:
+        """The account's Workers (needs the "Workers Scripts Read" permission)."""
+        env = self.get(f"/accounts/{quote(account_id)}/workers/scripts", what="Workers")
+        items = env.result if isinstance(env.result, list) else []
+        return [s for s in (Script.from_api(item) for item in items) if s.name and s.tag]
 
     def list_accounts(self) -> list[Account]:
         accounts: list[Account] = []

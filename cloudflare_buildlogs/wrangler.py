@@ -1,0 +1,71 @@
+"""Finding the Worker a folder belongs to: the `name` in its nearest wrangler configuration.
+
+Searched from the current folder upward, stopping at the repository root: in each folder
+`wrangler.json`, then `wrangler.jsonc`, then `wrangler.toml` (wrangler's own order). JSON files
+may hold comments and trailing commas, as wrangler allows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+
+# A JSON string, a // or /* */ comment, or a comma that only closes brackets: strings are
+# matched first so comment-like text inside them is left alone.
+_JSONC = re.compile(
+    r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[\]}])', re.S
+)
+
+
+@dataclass(frozen=True)
+class WranglerConfig:
+    path: Path
+    name: str | None
+    env_names: tuple[str, ...]
+
+
+def loads_jsonc(text: str) -> Any:
+    """JSON with comments and trailing commas, as wrangler.jsonc allows."""
+    return json.loads(_JSONC.sub(lambda m: m.group() if m.group().startswith('"') else "", text))
+
+
+def read_config(path: Path) -> WranglerConfig:
+    """A wrangler file's Worker name (None when it has none or cannot be read), and the names
+    its environments give their Workers."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if path.suffix == ".toml" else loads_jsonc(text)
+    except (OSError, ValueError):
+        return WranglerConfig(path, None, ())
+    if not isinstance(data, dict):
+        return WranglerConfig(path, None, ())
+    name, envs = data.get("name"), data.get("env")
+    name = name if isinstance(name, str) else None
+    envs = envs if isinstance(envs, dict) else {}
+    env_names = tuple(
+        e["name"] for e in envs.values() if isinstance(e, dict) and isinstance(e.get("name"), str)
+    )
+    return WranglerConfig(path, name, env_names)
+
+
+def find_config(start: Path) -> WranglerConfig | None:
+    """The nearest wrangler configuration from `start` up to the repository root."""
+    for folder in [start, *start.parents]:
+        for file_name in CONFIG_NAMES:
+            candidate = folder / file_name
+            if candidate.is_file():
+                return read_config(candidate)
+        if (folder / ".git").exists():
+            return None
+    return None
