@@ -291,7 +291,13 @@ class JsonWriter(Writer):
         return lead + body
 
     def close(self, end: BuildEnd | None = None) -> None:
-        self.stream.write("]}\n" if self.first else "\n]}\n")
+        """Close the document; when the build's end is known, it follows the lines."""
+        tail = (
+            ""
+            if end is None
+            else (f', "status": {_string(end.status)}, "outcome": {json.dumps(end.outcome)}')
+        )
+        self.stream.write(("]" if self.first else "\n]") + tail + "}\n")
         super().close(end)
 
 

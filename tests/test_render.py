@@ -144,6 +144,15 @@ def test_json_writer_with_no_lines_is_still_valid() -> None:
     assert json.loads(out.getvalue()) == {"build_uuid": "u", "lines": []}
 
 
+def test_json_writer_adds_the_outcome_when_the_end_is_known() -> None:
+    out = io.StringIO()
+    writer = JsonWriter(out, "u")
+    writer.write(parse_lines([[EPOCH, "a"]]))
+    writer.close(BuildEnd("u", "stopped", "fail", 1))
+    doc = json.loads(out.getvalue())
+    assert (doc["status"], doc["outcome"], len(doc["lines"])) == ("stopped", "fail", 1)
+
+
 def test_ndjson_writes_one_object_a_line_and_the_end_record() -> None:
     out = io.StringIO()
     writer = NdjsonWriter(out)
