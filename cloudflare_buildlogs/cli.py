@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -21,16 +22,30 @@ from .env import Env
 from .errors import ExitCode, UsageError, translate
 
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
-    from .commands import ApiOptions, LogOptions
+    from .commands import LogOptions
     from .render import OutputFormat
+    from .session import ApiOptions
 
 PROG = "cf-buildlogs"
 SHA_RE = re.compile(r"[0-9a-f]{4,40}", re.I)
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
+ROOT_EXAMPLES = """\b
+Examples:
+  cf-buildlogs demo                                    # try it, no account needed
+  cf-buildlogs auth login                              # once: save a token
+  cf-buildlogs get 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
+  git push && cf-buildlogs latest --commit HEAD --wait --follow
+  cf-buildlogs list -o json | jq -r '.[0].build_uuid'
+
+Exit status: 0 done (with --follow/--exit-status: the build succeeded), 1 the build failed,
+2 usage, 3 credentials or permission, 4 not found, 5 API or network, 6 --timeout, 130 Ctrl-C.
+"""
+
 app = typer.Typer(
     name=PROG,
     help="Read the build logs of Cloudflare Workers Builds.",
+    epilog=ROOT_EXAMPLES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rich-formatted help costs ~100 ms of start-up
@@ -41,11 +56,42 @@ T = TypeVar("T")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
+# -- shell completion of values ------------------------------------------------------------
+
+
+def complete_worker(incomplete: str) -> list[str]:
+    """Worker names from the nearest wrangler config: its own and its environments'."""
+    from .wrangler import find_config
+
+    try:
+        found = find_config(Path.cwd())
+    except OSError:
+        return []
+    names = [found.name, *found.env_names] if found and found.name else []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """Profile names from the config file."""
+    from . import config
+
+    try:
+        data = config.load_config(config.config_dir(os.environ) / config.CONFIG_FILE_NAME).data
+    except UsageError:
+        return []
+    return [name for name in data.get("profiles", {}) if name.startswith(incomplete)]
+
+
 # -- options shared by the commands ------------------------------------------------------
 
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", metavar="NAME", help="Config profile [env: CF_BUILDLOGS_PROFILE]."),
+    typer.Option(
+        "--profile",
+        metavar="NAME",
+        help="Config profile [env: CF_BUILDLOGS_PROFILE].",
+        autocompletion=complete_profile,
+    ),
 ]
 AccountOpt = Annotated[
     str | None,
@@ -130,10 +176,13 @@ ExitStatusOpt = Annotated[
 BranchOpt = Annotated[
     str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
 ]
+
+
 WorkerArg = Annotated[
     str | None,
     typer.Argument(
         metavar="[WORKER]",
+        autocompletion=complete_worker,
         help="The Worker's name or 32-hex tag; default: the `name` in the nearest "
         "wrangler.toml/json/jsonc.",
         show_default=False,
@@ -171,7 +220,7 @@ def _choice(name: str, value: str, enum_type: Callable[[str], T], allowed: Seque
 def _api_options(
     profile: str | None, account_id: str | None, api_url: str | None, verbose: bool
 ) -> ApiOptions:
-    from .commands import ApiOptions
+    from .session import ApiOptions
 
     return ApiOptions(profile=profile, account_id=account_id, api_url=api_url, verbose=verbose)
 
@@ -503,6 +552,147 @@ def demo_command(
         from .commands import LogOptions, run_demo
 
         return run_demo(env, LogOptions(follow=follow, interval=0.5))
+
+    _run(ctx, work)
+
+
+# -- auth and config ---------------------------------------------------------------------------
+
+auth_app = typer.Typer(
+    help="Set up, check and remove credentials.", no_args_is_help=True, rich_markup_mode=None
+)
+config_app = typer.Typer(
+    help="Where the config lives, and what it resolves to.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(auth_app, name="auth")
+app.add_typer(config_app, name="config")
+
+LOGIN_EXAMPLES = """\b
+Examples:
+  cf-buildlogs auth login                              # asks for the token, hidden
+  echo "$TOKEN" | cf-buildlogs auth login --with-token --profile ci
+  cf-buildlogs auth login --account-id 0123456789abcdef0123456789abcdef
+  cf-buildlogs auth login --email me@example.com       # legacy global API key
+"""
+
+
+@auth_app.command("login", epilog=LOGIN_EXAMPLES)
+def login_command(
+    ctx: typer.Context,
+    with_token: Annotated[
+        bool,
+        typer.Option("--with-token", help="Read the token from standard input (for scripts)."),
+    ] = False,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email",
+            metavar="EMAIL",
+            help="Log in with the legacy global API key of this account email instead.",
+        ),
+    ] = None,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Verify an API token and save it, with its account, to a profile.
+
+    The token needs "Workers CI Read" (dashboard: "Workers Builds Configuration: Read") and
+    must be a user API token. The profile is written to config.toml with mode 0600.
+    """
+
+    def work(env: Env) -> int:
+        from .auth import LoginOptions, run_login
+
+        opts = LoginOptions(profile, with_token, email, account_id, api_url, verbose)
+        return run_login(opts, env)
+
+    _run(ctx, work)
+
+
+@auth_app.command(
+    "status",
+    epilog="\b\nExamples:\n  cf-buildlogs auth status\n  cf-buildlogs auth status --profile ci",
+)
+def status_command(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show which credentials are used, and check them against the API.
+
+    Reports on stdout; exits 0 when the token is active and the Builds API answers, 3 with
+    the fixing hint otherwise.
+    """
+
+    def work(env: Env) -> int:
+        from .auth import LoginOptions, run_status
+
+        opts = LoginOptions(profile=profile, account_id=account_id, api_url=api_url,
+                            verbose=verbose)  # fmt: skip
+        return run_status(opts, env)
+
+    _run(ctx, work)
+
+
+@auth_app.command(
+    "logout",
+    epilog="\b\nExamples:\n  cf-buildlogs auth logout\n  cf-buildlogs auth logout --profile ci",
+)
+def logout_command(ctx: typer.Context, profile: ProfileOpt = None) -> None:
+    """Remove the profile's saved secret (and only it)."""
+
+    def work(env: Env) -> int:
+        from .auth import LoginOptions, run_logout
+
+        return run_logout(LoginOptions(profile=profile), env)
+
+    _run(ctx, work)
+
+
+@config_app.command(
+    "path", epilog="\b\nExamples:\n  cf-buildlogs config path\n  ls -l $(cf-buildlogs config path)"
+)
+def config_path_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        bool, typer.Option("--dir", help="Print the config directory instead of the file.")
+    ] = False,
+) -> None:
+    """Print the path of the config file in use."""
+
+    def work(env: Env) -> int:
+        from .auth import run_config_path
+
+        return run_config_path(env, directory)
+
+    _run(ctx, work)
+
+
+@config_app.command(
+    "show",
+    epilog="\b\nExamples:\n  cf-buildlogs config show\n  cf-buildlogs config show --json | "
+    "jq -r .account_id.source",
+)
+def config_show_command(
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+) -> None:
+    """Show every setting as resolved, and where it came from (secrets masked)."""
+
+    def work(env: Env) -> int:
+        from .auth import LoginOptions, run_config_show
+
+        opts = LoginOptions(profile=profile, account_id=account_id, api_url=api_url)
+        return run_config_show(opts, env, as_json=json_)
 
     _run(ctx, work)
 

@@ -8,31 +8,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import config
-from .api import Client
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
 from .follow import Clock, Finished, Poller, Position, follow, read_pass
 from .models import Build
 from .render import BuildEnd, OutputFormat, TailBuffer, TimestampMode, Writer, make_writer
+from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
 from .wrangler import find_config
 
-HTTP_TIMEOUT = 30.0
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
 TAG_RE = re.compile(r"[0-9a-f]{32}")
-
-
-@dataclass(frozen=True)
-class ApiOptions:
-    profile: str | None = None
-    account_id: str | None = None
-    api_url: str | None = None
-    verbose: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,7 +39,7 @@ class LogOptions:
 @dataclass(frozen=True)
 class GetOptions:
     build_uuid: str
-    api: ApiOptions = ApiOptions()
+    api: ApiOptions = field(default_factory=ApiOptions)
     log: LogOptions = LogOptions()
 
 
@@ -60,7 +49,7 @@ class LatestOptions:
     branch: str | None = None
     commit: str | None = None
     wait: bool = False
-    api: ApiOptions = ApiOptions()
+    api: ApiOptions = field(default_factory=ApiOptions)
     log: LogOptions = LogOptions()
 
 
@@ -71,59 +60,7 @@ class ListOptions:
     limit: int = 20
     output: OutputFormat = OutputFormat.TEXT
     color: str = "auto"
-    api: ApiOptions = ApiOptions()
-
-
-@dataclass(frozen=True)
-class Session:
-    client: Client
-    account_id: str
-
-
-# -- a session with the API -----------------------------------------------------------------
-
-
-@contextmanager
-def open_session(opts: ApiOptions, env: Env) -> Iterator[Session]:
-    """Resolve the settings, open the HTTP client, and settle which account to read."""
-    settings = config.resolve(
-        env.environ, profile=opts.profile, account_id=opts.account_id, api_url=opts.api_url
-    )
-    env.secrets.update(settings.secrets)
-    for warning in settings.warnings:
-        env.error_line(warning)
-    with env.http_client(HTTP_TIMEOUT) as http:
-        client = Client(
-            http,
-            settings.api_url.value or config.DEFAULT_API_URL,
-            settings.credentials,
-            sleep=env.sleep,
-            now=env.now,
-            monotonic=env.monotonic,
-            log=env.error_line if opts.verbose else None,
-        )
-        account_id = settings.account_id.value or _only_account(client)
-        try:
-            yield Session(client, account_id)
-        finally:
-            if opts.verbose:
-                env.error_line(f"{client.requests} requests")
-
-
-def _only_account(client: Client) -> str:
-    accounts = client.list_accounts()
-    if not accounts:
-        raise AuthError(
-            "the token has access to no account",
-            "check the token's account resources in the Cloudflare dashboard",
-        )
-    if len(accounts) > 1:
-        listed = ", ".join(f"{a.id} ({a.name})" for a in accounts)
-        raise UsageError(
-            f"the token can read several accounts: {listed}",
-            "choose one with --account-id or CLOUDFLARE_ACCOUNT_ID",
-        )
-    return accounts[0].id
+    api: ApiOptions = field(default_factory=ApiOptions)
 
 
 # -- printing a log ----------------------------------------------------------------------------

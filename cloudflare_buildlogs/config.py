@@ -6,7 +6,9 @@ flag > environment > the active profile in config.toml > built-in default.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -60,6 +62,8 @@ class Setting:
 @dataclass(frozen=True)
 class Settings:
     profile: str
+    profile_source: str
+    profile_exists: bool
     config_file: Path
     credentials: Credentials | None
     account_id: Setting
@@ -201,6 +205,18 @@ def _credentials(
     return None
 
 
+def _profile_name(
+    flag: str | None, environ: Mapping[str, str], file: ConfigFile
+) -> tuple[str, str]:
+    if flag:
+        return flag, "flag"
+    if environ.get(ENV_PROFILE):
+        return environ[ENV_PROFILE], ENV_PROFILE
+    if file.data.get("default_profile"):
+        return file.data["default_profile"], f"default_profile in {file.path}"
+    return "default", "default"
+
+
 def resolve(
     environ: Mapping[str, str],
     *,
@@ -210,7 +226,7 @@ def resolve(
 ) -> Settings:
     """Every setting from its first source that is set."""
     file = load_config(config_dir(environ) / CONFIG_FILE_NAME)
-    name = profile or environ.get(ENV_PROFILE) or file.data.get("default_profile") or "default"
+    name, name_source = _profile_name(profile, environ, file)
     entry = file.profile(name)
     source = f"profile {name!r} in {file.path}"
     url = _pick(api_url, ENV_API_URL, environ, entry, "api_url", source)
@@ -219,12 +235,81 @@ def resolve(
     )
     return Settings(
         profile=name,
+        profile_source=name_source,
+        profile_exists=name in file.data.get("profiles", {}),
         config_file=file.path,
         credentials=_credentials(environ, entry, source),
         account_id=_pick(account_id, ENV_ACCOUNT, environ, entry, "account_id", source),
         api_url=url,
         warnings=file.warnings,
     )
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.fullmatch(name) else json.dumps(name)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string is JSON's
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    """TOML for the config's shape: top-level values, then tables (nested), in order."""
+    lines: list[str] = []
+
+    def table(prefix: str, body: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in body.items() if not isinstance(v, dict)}
+        tables = {k: v for k, v in body.items() if isinstance(v, dict)}
+        if prefix and (scalars or not tables):
+            lines.append(f"\n[{prefix}]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
+        for name, sub in tables.items():
+            table(f"{prefix}.{_key(name)}" if prefix else _key(name), sub)
+
+    table("", data)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def write_config(path: Path, data: dict[str, Any]) -> None:
+    """Replace the config file atomically: a private temporary file beside it, then a rename,
+    so a reader sees the old file or the new one, never half of one; mode 0600."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(dumps_toml(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def update_profile(path: Path, profile: str, changes: dict[str, str | None]) -> None:
+    """Set (or, for None, remove) keys of one profile, keeping everything else in the file."""
+    data = load_config(path).data
+    profiles = data.setdefault("profiles", {})
+    entry = profiles.setdefault(profile, {})
+    for key, value in changes.items():
+        if value is None:
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    write_config(path, data)
 
 
 def mask(secret: str) -> str:

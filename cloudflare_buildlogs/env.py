@@ -6,6 +6,7 @@ their own `Env`.
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -49,6 +50,16 @@ def _git_head(cwd: Path) -> str:
     return done.stdout.strip().lower()
 
 
+def _ask(prompt: str) -> str:
+    """A line typed at the terminal; the prompt goes to stderr, since stdout is data."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
 @dataclass
 class Env:
     stdout: TextIO
@@ -63,6 +74,11 @@ class Env:
     http_client: Callable[[float], httpx.Client] = _default_http_client
     secrets: set[str] = field(default_factory=set)
     git_head_of: Callable[[Path], str] = _git_head
+    stdin: TextIO | None = None
+    stdin_tty: bool = False
+    # Asks on the terminal: the secret without echo, the answer as typed.
+    ask_secret: Callable[[str], str] = getpass.getpass
+    ask: Callable[[str], str] = field(default=lambda prompt: _ask(prompt))
 
     def git_head(self) -> str:
         return self.git_head_of(self.cwd)
@@ -80,6 +96,8 @@ class Env:
             environ=os.environ,
             stdout_tty=sys.stdout.isatty(),
             stderr_tty=sys.stderr.isatty(),
+            stdin=sys.stdin,
+            stdin_tty=sys.stdin is not None and sys.stdin.isatty(),
         )
 
     def redact(self, text: str) -> str:

@@ -274,6 +274,7 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
         "worker_builds",
     ),
     (re.compile(r"/accounts/(?P<acct>[^/]+)/workers/scripts"), "scripts"),
+    (re.compile(r"/accounts/(?P<acct>[^/]+)/builds/account/limits"), "limits"),
 ]
 
 
@@ -477,6 +478,13 @@ class Handler(BaseHTTPRequestHandler):
                 "total_count": len(mine),
                 "total_pages": pages,
             },
+        )
+
+    def route_limits(self, token: Token, **_: Any) -> dict[str, Any]:
+        if not token.can_read_builds:
+            raise Reply(403, 10000, "Authentication error")
+        return envelope(
+            {"has_reached_build_minutes_limit": False, "build_minutes_refresh_on": None}
         )
 
     def route_scripts(self, token: Token, **_: Any) -> dict[str, Any]:

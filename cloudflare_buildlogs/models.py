@@ -208,6 +208,22 @@ class Script:
 
 
 @dataclass(frozen=True)
+class TokenInfo:
+    """What `/user/tokens/verify` says of a token (nothing of its permissions)."""
+
+    status: str
+    expires_on: str | None
+
+    @classmethod
+    def from_api(cls, result: Any) -> TokenInfo:
+        data = _mapping(result)
+        return cls(
+            status=_text(data.get("status")) or "unknown",
+            expires_on=_text(data.get("expires_on")),
+        )
+
+
+@dataclass(frozen=True)
 class Account:
     id: str
     name: str

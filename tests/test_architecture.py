@@ -54,6 +54,20 @@ def test_render_never_imports_httpx() -> None:
     assert not {i for i in imports_of(module("render")) if i.startswith("httpx")}
 
 
+@pytest.mark.parametrize(
+    "name", ["models", "errors", "render", "follow", "wrangler", "config", "env"]
+)
+def test_the_lower_layers_never_import_the_api_session_or_commands(name: str) -> None:
+    assert not ours(imports_of(module(name))) & {
+        "api",
+        "session",
+        "commands",
+        "auth",
+        "cli",
+        "status",
+    }
+
+
 def test_only_cli_speaks_typer_and_nothing_imports_cli_or_commands_upward() -> None:
     for path in PACKAGE.rglob("*.py"):
         name = path.stem
@@ -61,8 +75,8 @@ def test_only_cli_speaks_typer_and_nothing_imports_cli_or_commands_upward() -> N
         if name not in ("cli", "__main__"):
             assert not {i for i in imports if i.startswith("typer")}, path
             assert "cli" not in ours(imports), path
-        if name not in ("cli", "commands", "__main__"):
-            assert "commands" not in ours(imports), path
+        if name not in ("cli", "__main__"):  # the command layer: commands, auth
+            assert not ours(imports) & {"commands", "auth"}, path
 
 
 def test_nothing_below_the_edge_reads_the_process_directly() -> None:

@@ -124,3 +124,47 @@ def test_demo_in_process() -> None:
     assert code == 0
     assert "\x1b[32mSuccess:\x1b[0m Finished cloning" in io.out.getvalue()
     assert "fake Cloudflare API" in io.err.getvalue()
+
+
+def walk_commands() -> list[tuple[str, object]]:
+    import typer
+
+    root = typer.main.get_command(cli.app)
+    found: list[tuple[str, object]] = []
+
+    def visit(path: str, command: object) -> None:
+        subcommands = getattr(command, "commands", {})
+        if subcommands:
+            for name, sub in subcommands.items():
+                visit(f"{path} {name}", sub)
+        else:
+            found.append((path, command))
+
+    visit("cf-buildlogs", root)
+    return found
+
+
+def test_every_command_has_a_summary_option_help_and_examples() -> None:
+    commands = walk_commands()
+    names = {path for path, _ in commands}
+    assert names == {
+        f"cf-buildlogs {c}"
+        for c in (
+            "get",
+            "latest",
+            "list",
+            "demo",
+            "auth login",
+            "auth status",
+            "auth logout",
+            "config path",
+            "config show",
+        )
+    }
+    for path, command in commands:
+        assert getattr(command, "help", None), f"{path} has no help"
+        epilog = getattr(command, "epilog", "") or ""
+        assert "Examples:" in epilog and "cf-buildlogs" in epilog, f"{path} has no examples"
+        for param in getattr(command, "params", []):
+            if getattr(param, "param_type_name", "") == "option" and not param.hidden:
+                assert param.help, f"{path} {param.opts} has no help text"

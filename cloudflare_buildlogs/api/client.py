@@ -27,7 +27,7 @@ from ..errors import (
     NetworkError,
     NotFoundError,
 )
-from ..models import Account, Build, LogPage, Script
+from ..models import Account, Build, LogPage, Script, TokenInfo
 
 USER_AGENT = f"cf-buildlogs/{__version__}"
 MAX_ATTEMPTS = 5
@@ -152,6 +152,16 @@ class Client:
         env = self.get(f"/accounts/{quote(account_id)}/workers/scripts", what="Workers")
         items = env.result if isinstance(env.result, list) else []
         return [s for s in (Script.from_api(item) for item in items) if s.name and s.tag]
+
+    def verify_token(self) -> TokenInfo:
+        return TokenInfo.from_api(self.get("/user/tokens/verify", what="the token").result)
+
+    def check_builds_access(self, account_id: str) -> None:
+        """One cheap Builds API call, to prove the token may read builds in the account."""
+        self.get(
+            f"/accounts/{quote(account_id)}/builds/account/limits",
+            what=f"builds of account {account_id}",
+        )
 
     def list_accounts(self) -> list[Account]:
         accounts: list[Account] = []

@@ -1,0 +1,1 @@
+complete --command cf-buildlogs --no-files --arguments "(env _CF_BUILDLOGS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) cf-buildlogs)" --condition "env _CF_BUILDLOGS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) cf-buildlogs"
