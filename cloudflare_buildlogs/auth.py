@@ -7,14 +7,14 @@ each. Reports go to stdout (`auth status`, `config`), notices and prompts to std
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import config
 from .api import Client
 from .config import Credentials, Settings
 from .env import Env
 from .errors import PERMISSION_HINT, AuthError, CliError, ExitCode, NotFoundError, UsageError
-from .session import choose_account, make_client
+from .session import ApiOptions, choose_account, make_client, resolve
 
 USER_TOKEN_HINT = (
     'create a user API token (My Profile > API Tokens) with "Workers CI Read" '
@@ -24,12 +24,9 @@ USER_TOKEN_HINT = (
 
 @dataclass(frozen=True)
 class LoginOptions:
-    profile: str | None = None
+    api: ApiOptions = field(default_factory=ApiOptions)
     with_token: bool = False
     email: str | None = None
-    account_id: str | None = None
-    api_url: str | None = None
-    verbose: bool = False
 
 
 # -- login --------------------------------------------------------------------------------------
@@ -66,7 +63,7 @@ def _prove_builds_access(client: Client, account_id: str) -> None:
 
 def run_login(opts: LoginOptions, env: Env) -> ExitCode:
     """Verify a token, settle its account, and save both to a profile."""
-    settings = config.resolve(env.environ, profile=opts.profile, api_url=opts.api_url)
+    settings = resolve(opts.api, env)
     secret = _read_secret(env, opts)
     env.secrets.add(secret)
     creds = (
@@ -74,13 +71,13 @@ def run_login(opts: LoginOptions, env: Env) -> ExitCode:
         if opts.email
         else Credentials("login", token=secret)
     )
-    with make_client(env, settings, creds, opts.verbose) as client:
+    with make_client(env, settings, creds, opts.api.verbose) as client:
         if creds.token:
             info = client.verify_token()
             if info.status != "active":
                 raise AuthError(f"the token is {info.status}", USER_TOKEN_HINT)
         account_id = (
-            opts.account_id
+            opts.api.account_id
             or choose_account(client, env, interactive=env.stdin_tty and not opts.with_token).id
         )
         _prove_builds_access(client, account_id)
@@ -90,7 +87,7 @@ def run_login(opts: LoginOptions, env: Env) -> ExitCode:
         "api_key": secret if opts.email else None,
         "email": opts.email,
     }
-    if opts.api_url:
+    if opts.api.api_url:
         changes["api_url"] = settings.api_url.value
     config.update_profile(settings.config_file, settings.profile, changes)
     env.error_line(
@@ -123,14 +120,9 @@ class Report:
         self.problem = self.problem or problem
 
 
-def run_status(opts: LoginOptions, env: Env) -> ExitCode:
+def run_status(opts: ApiOptions, env: Env) -> ExitCode:
     """Which credential won, the token's state, the account, and whether builds answer."""
-    settings = config.resolve(
-        env.environ, profile=opts.profile, account_id=opts.account_id, api_url=opts.api_url
-    )
-    env.secrets.update(settings.secrets)
-    for warning in settings.warnings:
-        env.error_line(warning)
+    settings = resolve(opts, env)
     report = Report(env)
     report.line("profile", f"{settings.profile} ({settings.profile_source})")
     report.line("api", f"{settings.api_url.value} ({settings.api_url.source})")
@@ -199,7 +191,7 @@ def _check(
 # -- logout ----------------------------------------------------------------------------------
 
 
-def run_logout(opts: LoginOptions, env: Env) -> ExitCode:
+def run_logout(opts: ApiOptions, env: Env) -> ExitCode:
     """Remove the profile's secret, and only it."""
     settings = config.resolve(env.environ, profile=opts.profile)
     entry = config.load_config(settings.config_file).profile(settings.profile)
@@ -229,13 +221,9 @@ def run_config_path(env: Env, directory: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def run_config_show(opts: LoginOptions, env: Env, as_json: bool) -> ExitCode:
+def run_config_show(opts: ApiOptions, env: Env, as_json: bool) -> ExitCode:
     """Every setting as resolved, with where it came from; secrets masked."""
-    settings = config.resolve(
-        env.environ, profile=opts.profile, account_id=opts.account_id, api_url=opts.api_url
-    )
-    for warning in settings.warnings:
-        env.error_line(warning)
+    settings = resolve(opts, env)
     creds = settings.credentials
     rows = {
         "config_file": (

@@ -607,8 +607,8 @@ def login_command(
     def work(env: Env) -> int:
         from .auth import LoginOptions, run_login
 
-        opts = LoginOptions(profile, with_token, email, account_id, api_url, verbose)
-        return run_login(opts, env)
+        api = _api_options(profile, account_id, api_url, verbose)
+        return run_login(LoginOptions(api, with_token, email), env)
 
     _run(ctx, work)
 
@@ -631,11 +631,9 @@ def status_command(
     """
 
     def work(env: Env) -> int:
-        from .auth import LoginOptions, run_status
+        from .auth import run_status
 
-        opts = LoginOptions(profile=profile, account_id=account_id, api_url=api_url,
-                            verbose=verbose)  # fmt: skip
-        return run_status(opts, env)
+        return run_status(_api_options(profile, account_id, api_url, verbose), env)
 
     _run(ctx, work)
 
@@ -648,9 +646,9 @@ def logout_command(ctx: typer.Context, profile: ProfileOpt = None) -> None:
     """Remove the profile's saved secret (and only it)."""
 
     def work(env: Env) -> int:
-        from .auth import LoginOptions, run_logout
+        from .auth import run_logout
 
-        return run_logout(LoginOptions(profile=profile), env)
+        return run_logout(_api_options(profile, None, None, False), env)
 
     _run(ctx, work)
 
@@ -689,9 +687,9 @@ def config_show_command(
     """Show every setting as resolved, and where it came from (secrets masked)."""
 
     def work(env: Env) -> int:
-        from .auth import LoginOptions, run_config_show
+        from .auth import run_config_show
 
-        opts = LoginOptions(profile=profile, account_id=account_id, api_url=api_url)
+        opts = _api_options(profile, account_id, api_url, False)
         return run_config_show(opts, env, as_json=json_)
 
     _run(ctx, work)
