@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import config
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
-from .follow import Clock, Finished, Poller, Position, follow, read_pass
+from .follow import Clock, Finished, Poller, follow, read_log
 from .models import Build
 from .render import BuildEnd, OutputFormat, TailBuffer, TimestampMode, Writer, make_writer
 from .session import ApiOptions, Session, open_session
@@ -116,7 +116,7 @@ def print_log(
 
 def _read(session: Session, build_uuid: str, opts: LogOptions, writer: Writer) -> None:
     sink = TailBuffer(writer, opts.tail) if opts.tail is not None else writer
-    for lines in read_pass(session.client, session.account_id, build_uuid, Position()):
+    for lines in read_log(session.client, session.account_id, build_uuid):
         sink.write(lines)
     if isinstance(sink, TailBuffer):
         sink.release()
