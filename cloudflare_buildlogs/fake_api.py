@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, overload
@@ -170,17 +171,34 @@ def build_status(build: FakeBuild, now: float) -> tuple[str, int]:
     return "running", shown
 
 
+def _times(build: FakeBuild, now: float) -> tuple[str, str]:
+    """(running_on, stopped_on): fixed for a finished build; for a live one, the wall-clock
+    moments its phases end, so a followed build's duration is the one it was played for."""
+    live = build.live
+    if live is None:
+        return build.created_on, "2023-11-14T22:15:03Z"
+    running = live.started + live.queued_s + live.initializing_s
+    stopped = running + len(build.lines) / live.lines_per_s
+
+    def wall(moment: float) -> str:
+        instant = datetime.now(timezone.utc) - timedelta(seconds=now - moment)
+        return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    return wall(running), wall(stopped)
+
+
 def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
     status, _ = build_status(build, now)
     stopped = status == "stopped"
+    running_on, stopped_on = _times(build, now)
     return {
         "build_uuid": build.uuid,
         "status": status,
         "build_outcome": build.outcome if stopped else None,
         "created_on": build.created_on,
         "initializing_on": build.created_on,
-        "running_on": build.created_on if status in ("running", "stopped") else None,
-        "stopped_on": "2023-11-14T22:15:03Z" if stopped else None,
+        "running_on": running_on if status in ("running", "stopped") else None,
+        "stopped_on": stopped_on if stopped else None,
         "modified_on": build.created_on,
         "pull_request": None,
         "trigger": {
