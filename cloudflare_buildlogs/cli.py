@@ -205,7 +205,7 @@ def parse_duration(value: str) -> float:
                 f"not a duration: {value!r}", "write it like 90s, 10m, 1h or 1h30m"
             ) from None
         seconds = sum(float(n) * DURATION_UNITS[u] for n, u in parts)
-    if seconds <= 0:
+    if not seconds > 0:  # also refuses nan
         raise UsageError(f"the duration must be more than zero, not {value!r}")
     return seconds
 
@@ -268,8 +268,10 @@ def _log_options(flags: LogFlags, waits: bool = False) -> LogOptions:
         raise UsageError("--no-timestamps cannot be combined with --timestamps")
     if flags.tail is not None and flags.tail < 0:
         raise UsageError(f"--tail must be 0 or more, not {flags.tail}")
-    if not flags.interval > 0:
-        raise UsageError(f"--interval must be more than 0 seconds, not {flags.interval}")
+    if not 0 < flags.interval <= 3600:
+        raise UsageError(
+            f"--interval must be over 0 and at most 3600 seconds, not {flags.interval}"
+        )
     if flags.timeout is not None and not (flags.follow or waits):
         raise UsageError("--timeout needs --follow (or --wait)")
     return LogOptions(

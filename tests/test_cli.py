@@ -168,3 +168,33 @@ def test_every_command_has_a_summary_option_help_and_examples() -> None:
         for param in getattr(command, "params", []):
             if getattr(param, "param_type_name", "") == "option" and not param.hidden:
                 assert param.help, f"{path} {param.opts} has no help text"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("10m", 600),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("2.5", 2.5),
+        ("500ms", 0.5),
+        (" 5M ", 300),
+    ],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert cli.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "10x", "1h 30m", "-5s", "0", "nan", "m"])
+def test_bad_durations_are_usage_errors(text: str) -> None:
+    from cloudflare_buildlogs.errors import UsageError
+
+    with pytest.raises(UsageError):
+        cli.parse_duration(text)
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan", "inf", "4000"])
+def test_bad_intervals_are_usage_errors(api: dict[str, str], interval: str) -> None:
+    code, io = run(["get", BUILD, "--follow", "--interval", interval], api)
+    assert code == ExitCode.USAGE and "--interval" in io.err.getvalue()
