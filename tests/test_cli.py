@@ -9,7 +9,7 @@ import pytest
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.errors import ApiError, ExitCode
 
-from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env
+from .conftest import ACCOUNT, BUILD, COMMANDS, SENTINEL, Captured, make_env
 
 LINES = [[1636472400, "one"], [1636472401, "two [red]not markup[/red]"]]
 
@@ -147,20 +147,7 @@ def walk_commands() -> list[tuple[str, object]]:
 def test_every_command_has_a_summary_option_help_and_examples() -> None:
     commands = walk_commands()
     names = {path for path, _ in commands}
-    assert names == {
-        f"cf-buildlogs {c}"
-        for c in (
-            "get",
-            "latest",
-            "list",
-            "demo",
-            "auth login",
-            "auth status",
-            "auth logout",
-            "config path",
-            "config show",
-        )
-    }
+    assert names == {f"cf-buildlogs {c}" for c in COMMANDS}
     for path, command in commands:
         assert getattr(command, "help", None), f"{path} has no help"
         epilog = getattr(command, "epilog", "") or ""
