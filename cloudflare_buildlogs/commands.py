@@ -248,10 +248,10 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
 def _wait_for_build(
     session: Session, env: Env, worker: Worker, opts: LatestOptions, commit: str | None
 ) -> Build:
-    what = f"no sign yet of {_describe(worker, opts, commit)}"
-    poller = _poller(session, env, opts.log, what)
+    wanted = _describe(worker, opts, commit)
+    poller = _poller(session, env, opts.log, f"no sign yet of {wanted}")
     spinner = Spinner(env)
-    spinner.show(f"waiting for {_describe(worker, opts, commit)}…")
+    spinner.show(f"waiting for {wanted}…")
     try:
         while True:
             poller.wait(active=False)
@@ -264,8 +264,6 @@ def _wait_for_build(
 
 # -- listing builds ----------------------------------------------------------------------------
 
-LIST_COLUMNS = ("build_uuid", "status", "branch", "commit", "trigger", "started", "duration")
-
 
 def run_list(opts: ListOptions, env: Env) -> ExitCode:
     """A Worker's recent builds, newest first."""
@@ -276,10 +274,10 @@ def run_list(opts: ListOptions, env: Env) -> ExitCode:
         for build in session.client.worker_builds(
             session.account_id, worker.tag, per_page=per_page, max_pages=100
         ):
-            if len(builds) >= opts.limit:
-                break
             if opts.branch is None or build.branch == opts.branch:
                 builds.append(build)
+                if len(builds) >= opts.limit:  # before the generator asks for another page
+                    break
     _write_builds(env, builds, worker, opts)
     return ExitCode.OK
 

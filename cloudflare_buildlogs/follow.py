@@ -183,7 +183,6 @@ def follow(
     account_id: str,
     build_uuid: str,
     poller: Poller,
-    position: Position | None = None,
 ) -> Iterator[FollowEvent]:
     """Lines as they arrive, Polled after each poll, then Finished.
 
@@ -192,7 +191,7 @@ def follow(
     status: a build seen stopped had written all its lines before that read began, so the
     read reaches the true end.
     """
-    position = position or Position()
+    position = Position()
     quiet = True
     while True:
         build = source.get_build(account_id, build_uuid) if quiet else None

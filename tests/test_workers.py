@@ -324,3 +324,14 @@ def test_list_on_a_terminal_is_a_table(
     assert cli.run(["list", "my-worker", "--limit", "3"], captured.env) == 0
     out = captured.out.getvalue()
     assert "BUILD" in out and uuid(4) in out and "\x1b[31mfail" in out
+
+
+def test_list_stops_paging_once_the_limit_is_reached(
+    workers: fake_api.State, server: fake_api.FakeServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    for n in range(10, 260):
+        workers.add(fake_api.FakeBuild(uuid(n), []))
+    workers.requests.clear()
+    code, out, _ = in_folder(server, clock, tmp_path, "list", TAG, "--limit", "200", "--ndjson")
+    assert code == 0 and len(out.splitlines()) == 200
+    assert len([p for _, p, _ in workers.requests if p.endswith("/builds")]) == 1
