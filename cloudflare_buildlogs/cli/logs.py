@@ -1,0 +1,228 @@
+"""The commands that read builds: get, latest, list, and the demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..env import Env
+from ..errors import UsageError
+from .app import app, run_command
+from .options import (
+    SHA_RE,
+    AccountOpt,
+    ApiUrlOpt,
+    BranchOpt,
+    ColorOpt,
+    ExitStatusOpt,
+    FollowOpt,
+    IntervalOpt,
+    JsonOpt,
+    LogFlags,
+    NdjsonOpt,
+    NoTimestampsOpt,
+    OutputOpt,
+    ProfileOpt,
+    TailOpt,
+    TimeoutOpt,
+    TimestampsOpt,
+    VerboseOpt,
+    WorkerArg,
+    api_options,
+    check_uuid,
+    color_choice,
+    log_options,
+    output_format,
+)
+
+GET_EXAMPLES = """\b
+Examples:
+  cf-buildlogs get 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
+  cf-buildlogs get $BUILD --follow
+  cf-buildlogs get $BUILD --timestamps elapsed --tail 50
+  cf-buildlogs get $BUILD --json | jq -r '.lines[].message'
+  cf-buildlogs get $BUILD --ndjson | jq -r 'select(.message | test("error"; "i")) | .message'
+  cf-buildlogs get $BUILD --exit-status --no-timestamps --color never > build.log
+"""
+
+
+@app.command("get", epilog=GET_EXAMPLES)
+def get_command(
+    ctx: typer.Context,
+    build_uuid: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
+    follow: FollowOpt = False,
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    timestamps: TimestampsOpt = "local",
+    no_timestamps: NoTimestampsOpt = False,
+    color: ColorOpt = "auto",
+    tail: TailOpt = None,
+    interval: IntervalOpt = 2.0,
+    timeout: TimeoutOpt = None,
+    exit_status: ExitStatusOpt = False,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print the log of one build.
+
+    Lines are printed as TIMESTAMP, two spaces, MESSAGE; stdout carries the log and nothing
+    else. With --follow, waits for a running build and exits 0 when it succeeded (or was
+    skipped), 1 when it failed, was cancelled or terminated; --timeout defaults to 45m.
+    """
+    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
+                   interval, timeout, exit_status)  # fmt: skip
+
+    def work(env: Env) -> int:
+        from ..commands import GetOptions, run_get
+
+        opts = GetOptions(
+            build_uuid=check_uuid(build_uuid),
+            api=api_options(profile, account_id, api_url, verbose),
+            log=log_options(log),
+        )
+        return run_get(opts, env)
+
+    run_command(ctx, work)
+
+
+LATEST_EXAMPLES = """\b
+Examples:
+  cf-buildlogs latest                        # the Worker of this folder's wrangler config
+  cf-buildlogs latest my-worker --branch main
+  git push && cf-buildlogs latest --commit HEAD --wait --follow
+  cf-buildlogs latest --follow --ndjson | jq -c 'select(.type == "end")'
+"""
+
+
+@app.command("latest", epilog=LATEST_EXAMPLES)
+def latest_command(
+    ctx: typer.Context,
+    worker: WorkerArg = None,
+    branch: BranchOpt = None,
+    commit: Annotated[
+        str | None,
+        typer.Option(
+            "--commit", metavar="SHA", help="Only builds of this commit (a prefix, or HEAD)."
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait (within --timeout) until such a build exists.")
+    ] = False,
+    follow: FollowOpt = False,
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    timestamps: TimestampsOpt = "local",
+    no_timestamps: NoTimestampsOpt = False,
+    color: ColorOpt = "auto",
+    tail: TailOpt = None,
+    interval: IntervalOpt = 2.0,
+    timeout: TimeoutOpt = None,
+    exit_status: ExitStatusOpt = False,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print the log of a Worker's most recent build.
+
+    Takes every output and follow option of `get`. --branch and --commit pick the newest
+    build that matches; --wait waits for it to appear.
+    """
+    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
+                   interval, timeout, exit_status)  # fmt: skip
+
+    def work(env: Env) -> int:
+        from ..commands import LatestOptions, run_latest
+
+        if commit is not None and commit.upper() != "HEAD" and not SHA_RE.fullmatch(commit):
+            raise UsageError(f"--commit takes a hex commit prefix or HEAD, not {commit!r}")
+        opts = LatestOptions(
+            worker=worker,
+            branch=branch,
+            commit=commit.lower() if commit else None,
+            wait=wait,
+            api=api_options(profile, account_id, api_url, verbose),
+            log=log_options(log, waits=wait),
+        )
+        return run_latest(opts, env)
+
+    run_command(ctx, work)
+
+
+LIST_EXAMPLES = """\b
+Examples:
+  cf-buildlogs list
+  cf-buildlogs list my-worker --branch main --limit 5
+  cf-buildlogs list -o json | jq -r '.[] | select(.outcome == "fail") | .build_uuid'
+  cf-buildlogs list | cut -f1,2         # tab-separated when piped
+"""
+
+
+@app.command("list", epilog=LIST_EXAMPLES)
+def list_command(
+    ctx: typer.Context,
+    worker: WorkerArg = None,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="How many builds at most.")
+    ] = 20,
+    branch: BranchOpt = None,
+    output: OutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
+    color: ColorOpt = "auto",
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """List a Worker's recent builds, newest first.
+
+    A table on a terminal, tab-separated columns (with a header line) when piped.
+    """
+
+    def work(env: Env) -> int:
+        from ..commands import ListOptions, run_list
+
+        if limit < 1:
+            raise UsageError(f"--limit must be 1 or more, not {limit}")
+        opts = ListOptions(
+            worker=worker,
+            branch=branch,
+            limit=limit,
+            output=output_format(output, json_, ndjson),
+            color=color_choice(color),
+            api=api_options(profile, account_id, api_url, verbose),
+        )
+        return run_list(opts, env)
+
+    run_command(ctx, work)
+
+
+DEMO_EXAMPLES = """\b
+Examples:
+  cf-buildlogs demo
+  cf-buildlogs demo --follow
+"""
+
+
+@app.command("demo", epilog=DEMO_EXAMPLES)
+def demo_command(
+    ctx: typer.Context,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Play the build live, from the queue to its end."),
+    ] = False,
+) -> None:
+    """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
+
+    def work(env: Env) -> int:
+        from ..commands import LogOptions, run_demo
+
+        return run_demo(env, LogOptions(follow=follow, interval=0.5))
+
+    run_command(ctx, work)
