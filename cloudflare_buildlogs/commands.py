@@ -11,13 +11,26 @@ import re
 from dataclasses import dataclass, field
 
 from . import config
+from .buildref import BuildRef, dashboard_url
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
 from .follow import Clock, Finished, Poller, follow, read_log
 from .models import Build
-from .render import BuildEnd, OutputFormat, TailBuffer, TimestampMode, Writer, make_writer
+from .phases import FAILED_OUTCOMES
+from .pipeline import Collector, Discard, Output, Pipeline
+from .redact import Redactor
+from .render import (
+    BuildEnd,
+    OutputFormat,
+    TimestampMode,
+    Writer,
+    assert_never,
+    make_writer,
+    strip_escapes,
+)
 from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
+from .summary import Summary, SummaryFormat, draw, make_summary, to_json, to_markdown, to_text
 from .wrangler import find_config
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
@@ -34,11 +47,31 @@ class LogOptions:
     interval: float = 2.0
     timeout: float = DEFAULT_WAIT
     exit_status: bool = False
+    errors: bool = False
+    context: int = 3
+    phases: frozenset[str] | None = None
+    redact: bool = False
+    summary: SummaryFormat | None = None  # print the summary instead of the log
+
+
+@dataclass(frozen=True)
+class Target:
+    """The build to read, and what is known of its Worker: `label` to show, `name` for the
+    dashboard URL (a tag is no name), `environment` from a dashboard URL."""
+
+    build_uuid: str
+    label: str | None = None
+    name: str | None = None
+    environment: str | None = None
+
+    @classmethod
+    def of(cls, ref: BuildRef) -> Target:
+        return cls(ref.uuid, ref.worker, ref.worker, ref.environment)
 
 
 @dataclass(frozen=True)
 class GetOptions:
-    build_uuid: str
+    build: BuildRef
     api: ApiOptions = field(default_factory=ApiOptions)
     log: LogOptions = LogOptions()
 
@@ -75,33 +108,65 @@ def _exit_for(build: Build) -> ExitCode:
     return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
 
 
-def print_log(
-    session: Session, env: Env, build_uuid: str, opts: LogOptions, worker: str | None = None
-) -> ExitCode:
-    """The log to stdout; with --follow or --exit-status, the build's outcome as the status."""
-    writer = make_writer(
-        opts.output,
-        env.stdout,
-        build_uuid=build_uuid,
-        mode=opts.timestamps,
-        color=env.color(opts.color),
-        flush=opts.follow,
+def _output(env: Env, opts: LogOptions, build_uuid: str) -> Output:
+    """The writer for the format, behind the pipeline when anything needs line numbers or
+    phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end."""
+    terminal = opts.output is OutputFormat.TEXT and env.stdout_tty
+    color = env.color(opts.color)
+    writer: Writer
+    if terminal:
+        from .terminal import TerminalWriter
+
+        writer = TerminalWriter(
+            env.stdout, opts.timestamps, color, env.width, opts.follow, separators=opts.errors
+        )
+    else:
+        writer = make_writer(
+            opts.output,
+            env.stdout,
+            build_uuid=build_uuid,
+            mode=opts.timestamps,
+            color=color,
+            flush=opts.follow,
+            separators=opts.errors,
+        )
+    track = terminal or opts.follow or opts.output is not OutputFormat.TEXT
+    return Output(
+        writer,
+        track=track or opts.errors or opts.redact or opts.phases is not None,
+        tail=opts.tail,
+        redact=opts.redact,
+        phases=opts.phases,
+        context=opts.context if opts.errors else None,
+        collector=Collector(0) if opts.follow else None,
     )
+
+
+def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> ExitCode:
+    """The log to stdout; with --follow or --exit-status, the build's outcome as the status."""
+    build_uuid = target.build_uuid
+    if opts.summary is not None:
+        return print_summary(session, env, target, _build(session, build_uuid), opts)
+    out = _output(env, opts, build_uuid)
     build: Build | None = None
     try:
         if opts.follow:
-            build = _follow(session, env, build_uuid, opts, writer)
+            build = _follow(session, env, build_uuid, opts, out)
         else:
             # The status first: a build seen stopped has all its lines, so the log read next
             # is its whole log.
             if opts.exit_status:
-                build = session.client.get_build(session.account_id, build_uuid)
-            _read(session, build_uuid, opts, writer)
+                build = _build(session, build_uuid)
+            for lines in read_log(session.client, session.account_id, build_uuid):
+                out.write(lines)
+            out.release_tail()
     finally:
         end = None
         if build is not None and build.stopped:
-            end = BuildEnd(build_uuid, build.status.value, build.outcome, writer.count)
-        writer.close(end)
+            end = BuildEnd(build_uuid, build.status.value, build.outcome, out.writer.count)
+        out.writer.close(end)
+    if opts.errors and out.writer.count == 0:
+        env.error_line(f"note: no error lines in build {build_uuid}" + _in_phases(opts))
     if build is None:
         return ExitCode.OK
     if not build.stopped:
@@ -110,36 +175,51 @@ def print_log(
             "use --follow to wait for its outcome"
         )
         return ExitCode.OK
-    write_summary(env, build, writer.count, worker)
+    write_summary(env, build, out.lines_read, target.label)
+    _failure_detail(env, session, target, build, out)
     return _exit_for(build)
 
 
-def _read(session: Session, build_uuid: str, opts: LogOptions, writer: Writer) -> None:
-    sink = TailBuffer(writer, opts.tail) if opts.tail is not None else writer
-    for lines in read_log(session.client, session.account_id, build_uuid):
-        sink.write(lines)
-    if isinstance(sink, TailBuffer):
-        sink.release()
+def _build(session: Session, build_uuid: str) -> Build:
+    return session.client.get_build(session.account_id, build_uuid)
 
 
-def _follow(session: Session, env: Env, build_uuid: str, opts: LogOptions, writer: Writer) -> Build:
+def _in_phases(opts: LogOptions) -> str:
+    return f" (phases {', '.join(sorted(opts.phases))})" if opts.phases else ""
+
+
+def _failure_detail(env: Env, session: Session, target: Target, build: Build, out: Output) -> None:
+    """Under a followed build's summary: where it failed and its first error line, and the
+    dashboard link when the Worker's name is known."""
+    collector = out.collector
+    if collector is not None and out.tracker is not None and not build.succeeded:
+        phase = out.tracker.phase if build.outcome in FAILED_OUTCOMES else None
+        first = collector.first_error(phase)
+        where = f"failed in phase {phase}" if phase else "first error"
+        if first is not None:
+            env.error_line(f"  {where}: {strip_escapes(first[3])} (line {first[4]})")
+        elif phase:
+            env.error_line(f"  {where}; no error line found")
+    url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)
+    if url is not None and collector is not None:
+        env.error_line(f"  {url}")
+
+
+def _follow(session: Session, env: Env, build_uuid: str, opts: LogOptions, out: Output) -> Build:
     poller = _poller(session, env, opts, f"build {build_uuid} is still running")
-    tail = TailBuffer(writer, opts.tail) if opts.tail is not None else None
     spinner = Spinner(env)
     try:
         for event in follow(session.client, session.account_id, build_uuid, poller):
             if isinstance(event, list):
                 spinner.stop()
-                (tail or writer).write(event)
+                out.write(event)
                 continue
-            if tail is not None:  # caught up: the last N lines so far, then everything new
-                tail.release()
-                tail = None
+            out.release_tail()  # caught up: the last N lines so far, then everything new
             if isinstance(event, Finished):
                 return event.build
             if event.build is not None:
                 poller.what = f"build {build_uuid} is still {event.build.status.value}"
-                if event.quiet and writer.count == 0:
+                if event.quiet and out.writer.count == 0:
                     spinner.show(waiting_text(event.build))
     finally:
         spinner.stop()
@@ -149,7 +229,77 @@ def _follow(session: Session, env: Env, build_uuid: str, opts: LogOptions, write
 def run_get(opts: GetOptions, env: Env) -> ExitCode:
     """Print one build's log."""
     with open_session(opts.api, env) as session:
-        return print_log(session, env, opts.build_uuid, opts.log)
+        return print_log(session, env, Target.of(opts.build), opts.log)
+
+
+# -- summaries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    build: BuildRef
+    api: ApiOptions = field(default_factory=ApiOptions)
+    log: LogOptions = LogOptions(summary=SummaryFormat.TEXT)
+
+
+def run_summary(opts: SummaryOptions, env: Env) -> ExitCode:
+    """What happened to one build."""
+    with open_session(opts.api, env) as session:
+        target = Target.of(opts.build)
+        build = _build(session, target.build_uuid)
+        if target.name is None and build.worker_tag:
+            name = _worker_name(session, build.worker_tag)
+            target = dataclasses.replace(target, label=name, name=name)
+        return print_summary(session, env, target, build, opts.log)
+
+
+def _worker_name(session: Session, tag: str) -> str | None:
+    """The Worker's name for the dashboard link, when the token may list scripts."""
+    try:
+        scripts = session.client.list_scripts(session.account_id)
+    except AuthError:
+        return None
+    return next((s.name for s in scripts if s.tag == tag), None)
+
+
+def print_summary(
+    session: Session, env: Env, target: Target, build: Build, opts: LogOptions
+) -> ExitCode:
+    """Read the whole log (the build's state was read first) and print its summary."""
+    collector = Collector(opts.context)
+    redactor = Redactor() if opts.redact else None
+    pipeline = Pipeline(Discard(), Discard(), redactor=redactor, collector=collector)
+    for lines in read_log(session.client, session.account_id, target.build_uuid):
+        pipeline.write(lines)
+    summary = make_summary(
+        target.build_uuid,
+        build,
+        pipeline.tracker,
+        collector,
+        account_id=session.account_id,
+        worker=target.label,
+        environment=target.environment,
+    )
+    write_summary_as(env, summary, opts)
+    if opts.exit_status and build.stopped:
+        return _exit_for(build)
+    return ExitCode.OK
+
+
+def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:
+    fmt = opts.summary or SummaryFormat.TEXT
+    if fmt is SummaryFormat.JSON:
+        env.stdout.write(json.dumps(to_json(summary), indent=2, ensure_ascii=False) + "\n")
+    elif fmt is SummaryFormat.MARKDOWN:
+        env.stdout.write(to_markdown(summary))
+    elif fmt is SummaryFormat.TEXT:
+        if env.stdout_tty:
+            draw(summary, env.stdout, env.color(opts.color), env.width)
+        else:
+            env.stdout.write(to_text(summary))
+    else:
+        assert_never(fmt)
+    env.stdout.flush()
 
 
 # -- finding builds by Worker ------------------------------------------------------------------
@@ -242,7 +392,10 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
             )
         if env.stderr_tty:
             env.error_line(f"build {build.build_uuid} ({build.status.value})")
-        return print_log(session, env, build.build_uuid, opts.log, worker.label)
+        target = Target(build.build_uuid, worker.label, worker.name)
+        if opts.log.summary is not None:
+            return print_summary(session, env, target, build, opts.log)
+        return print_log(session, env, target, opts.log)
 
 
 def _wait_for_build(
@@ -302,12 +455,13 @@ def _write_builds(env: Env, builds: list[Build], worker: Worker, opts: ListOptio
 # -- the demo ----------------------------------------------------------------------------------
 
 
-def run_demo(env: Env, log: LogOptions | None = None) -> ExitCode:
-    """The real `get` against the built-in fake API, with no account and no token."""
+def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> ExitCode:
+    """The real `get` (or `summary`) against the built-in fake API, with no account and no
+    token; `failed` plays a build that fails in its deploy step."""
     from . import fake_api
 
     log = log or LogOptions()
-    state = fake_api.demo_state(live=log.follow, clock=env.monotonic)
+    state = fake_api.demo_state(live=log.follow, clock=env.monotonic, failed=failed)
     with fake_api.serve(state) as server:
         environ = {
             **{k: v for k, v in env.environ.items() if not k.startswith(("CLOUDFLARE_", "CF_"))},
@@ -317,11 +471,16 @@ def run_demo(env: Env, log: LogOptions | None = None) -> ExitCode:
         demo_env = dataclasses.replace(env, environ=environ)
         if env.stderr_tty:
             env.error_line(f"demo: a fake Cloudflare API is serving on {server.url}")
-        opts = GetOptions(fake_api.DEMO_BUILD, ApiOptions(api_url=server.url), log)
-        code = run_get(opts, demo_env)
+        build = BuildRef(fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD)
+        api = ApiOptions(api_url=server.url)
+        if log.summary is not None:
+            code = run_summary(SummaryOptions(build, api, log), demo_env)
+        else:
+            code = run_get(GetOptions(build, api, log), demo_env)
+    command = "summary" if log.summary is not None else "get"
     env.error_line(
-        "\nThat was the real `get` against a built-in fake of the Cloudflare API. For your own"
-        " builds:\n  export CLOUDFLARE_API_TOKEN=...   # a user API token with"
-        ' "Workers CI Read"\n  cf-buildlogs get BUILD_UUID'
+        f"\nThat was the real `{command}` against a built-in fake of the Cloudflare API. For your"
+        " own builds:\n  export CLOUDFLARE_API_TOKEN=...   # a user API token with"
+        f' "Workers CI Read"\n  cf-buildlogs {command} BUILD_UUID'
     )
     return code

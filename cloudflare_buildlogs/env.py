@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -79,6 +80,7 @@ class Env:
     # Asks on the terminal: the secret without echo, the answer as typed.
     ask_secret: Callable[[str], str] = getpass.getpass
     ask: Callable[[str], str] = field(default=lambda prompt: _ask(prompt))
+    width: int = 80  # the terminal's columns, for what is drawn on it
 
     def git_head(self) -> str:
         return self.git_head_of(self.cwd)
@@ -98,6 +100,7 @@ class Env:
             stderr_tty=sys.stderr.isatty(),
             stdin=sys.stdin,
             stdin_tty=sys.stdin is not None and sys.stdin.isatty(),
+            width=shutil.get_terminal_size().columns,
         )
 
     def redact(self, text: str) -> str:

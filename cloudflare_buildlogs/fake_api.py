@@ -33,6 +33,7 @@ BASE_PATH = "/client/v4"
 DEMO_TOKEN = "demo-token-not-a-secret-0000"
 DEMO_ACCOUNT = "0123456789abcdef0123456789abcdef"
 DEMO_BUILD = "5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a"
+DEMO_FAILED_BUILD = "7e4a9c1d-2b3f-4a5e-8c6d-9f0a1b2c3d4e"
 DEMO_WORKER_TAG = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 START_EPOCH = 1_700_000_000
 
@@ -98,6 +99,7 @@ class FakeBuild:
     millis: bool = False  # send timestamps in milliseconds
     live: Live | None = None
     appears_at: float | None = None  # on the state's clock: unknown to the API before then
+    stopped_on: str = "2023-11-14T22:15:03Z"  # when a build that is not live stopped
 
 
 @dataclass
@@ -176,7 +178,7 @@ def _times(build: FakeBuild, now: float) -> tuple[str, str]:
     moments its phases end, so a followed build's duration is the one it was played for."""
     live = build.live
     if live is None:
-        return build.created_on, "2023-11-14T22:15:03Z"
+        return build.created_on, build.stopped_on
     running = live.started + live.queued_s + live.initializing_s
     stopped = running + len(build.lines) / live.lines_per_s
 
@@ -574,20 +576,84 @@ Current Version ID: 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11
 """
 
 
-def demo_state(live: bool = False, clock: Callable[[], float] = time.monotonic) -> State:
-    """The demo's account: one Worker and one realistic build; `live` plays it from the
-    queue to its end over about ten seconds, its timestamps those of the moment."""
+_DEMO_FAILED_LOG = """\
+Initializing build environment...
+Success: Finished initializing build environment
+Cloning repository...
+\x1b[32mSuccess:\x1b[0m Finished cloning repository files
+Checking for configuration in a Wrangler configuration file (BETA)
+Found wrangler.toml file. Reading build configuration...
+Detected the following tools from environment: npm@10.8.2, nodejs@22.16.0
+Installing project dependencies: npm clean-install --progress=false
+npm warn deprecated inflight@1.0.6: This module is not supported, and leaks memory.
+added 187 packages, and audited 188 packages in 6s
+found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities
+Executing user build command: npm run build
+> my-worker@1.0.0 build
+> tsc --noEmit && esbuild src/index.ts --bundle --outdir=dist
+  dist/index.js  \x1b[36m41.2kb\x1b[39m
+\x1b[32m⚡ Done in 38ms\x1b[39m
+Success: Build command completed
+Executing user deploy command: npx wrangler deploy
+ ⛅️ wrangler 4.20.0
+\x1b[2m───────────────────\x1b[22m
+\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mThe \"main\" field points to src/worker.ts, which does not exist\x1b[0m
+
+\x1b[31m✘ \x1b[41;31m[\x1b[41;97mERROR\x1b[41;31m]\x1b[0m \x1b[1mMissing entry-point to Worker script or to assets directory\x1b[0m
+
+  If there is code to deploy, you can either:
+  - Specify an entry-point to your Worker script via the command line (ex: `npx wrangler deploy src/index.ts`)
+  - Or create a "wrangler.jsonc" file containing:
+  {
+    "name": "worker-name",
+    "compatibility_date": "2025-06-01",
+    "main": "src/index.ts"
+  }
+
+🪵  Logs were written to "/opt/buildhome/.config/.wrangler/logs/wrangler-2025-06-12_09-14-03_101.log"
+Failed: error occurred while running deploy command
+"""  # noqa: E501 - lines as wrangler prints them
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def demo_state(
+    live: bool = False, clock: Callable[[], float] = time.monotonic, failed: bool = False
+) -> State:
+    """The demo's account: one Worker with two realistic builds, one that deploys and one
+    whose deploy fails; `live` plays the chosen one (`failed`) from the queue to its end over
+    about ten seconds, its timestamps those of the moment."""
+    state = State(page_size=10, clock=clock)
+    playing = Live(started=state.clock(), queued_s=1.5, initializing_s=1.5, lines_per_s=4)
+    start = int(time.time()) + 3 if live else START_EPOCH
     # Seconds from the start at which each line of _DEMO_LOG was printed.
     offsets = [
         0, 2, 3, 5, 5, 5, 6, 6, 12, 13, 13, 13, 14, 14, 15, 15, 15, 16, 18, 18,
         20, 20, 21, 21, 21, 23, 24, 24, 24, 25,
     ]  # fmt: skip
-    messages = _DEMO_LOG.splitlines()
-    start = int(time.time()) + 3 if live else START_EPOCH
-    lines = [[start + offsets[i], text] for i, text in enumerate(messages)]
-    state = State(page_size=10, clock=clock)
-    playing = Live(started=state.clock(), queued_s=1.5, initializing_s=1.5, lines_per_s=4)
-    state.add(FakeBuild(DEMO_BUILD, lines, live=playing if live else None))
+    good = [[start + offsets[i], text] for i, text in enumerate(_DEMO_LOG.splitlines())]
+    bad_lines = _DEMO_FAILED_LOG.splitlines()
+    bad_offsets = [min(i, 17) + max(0, i - 17) // 6 for i in range(len(bad_lines))]
+    bad = [[start + bad_offsets[i], text] for i, text in enumerate(bad_lines)]
+    builds = (  # newest last
+        (DEMO_FAILED_BUILD, bad, "fail", bad_offsets[-1]),
+        (DEMO_BUILD, good, "success", offsets[-1]),
+    )
+    for uuid, lines, outcome, took in builds:
+        state.add(
+            FakeBuild(
+                uuid,
+                lines,
+                outcome=outcome,
+                live=playing if live and (uuid == DEMO_FAILED_BUILD) == failed else None,
+                commit_message="Move the entry point"
+                if outcome == "fail"
+                else "Update dependencies",
+                stopped_on=_iso(START_EPOCH + took + 2),
+            )
+        )
     state.scripts.append({"id": "my-worker", "tag": DEMO_WORKER_TAG})
     return state
 

@@ -29,6 +29,9 @@ _MAX_SECONDS = 253_402_300_799
 # the cheapest object Python builds (a NamedTuple or dataclass costs 3-5x more per line, which
 # a 200,000-line log feels).
 LogLine = tuple[int | float | None, float | None, bool, str]
+# A line once its place is known: LogLine's four fields, then its 1-based number in the log and
+# the name of its phase (contract section 9).
+Tracked = tuple[int | float | None, float | None, bool, str, int, str]
 
 
 def _message(value: Any) -> str:

@@ -12,11 +12,14 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
-from .models import LogLine
+from .models import LogLine, Tracked
+
+# What a writer takes: lines as read, or tracked (numbered, with their phase).
+Line = LogLine | Tracked
 
 
 def assert_never(value: NoReturn) -> NoReturn:
@@ -50,6 +53,13 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character; \t and \n stay
 )
+
+
+def strip_escapes(text: str) -> str:
+    """The text with every escape sequence and control character but tab and newline removed."""
+    return _ESCAPES.sub("", text)
+
+
 _NEEDS_CARE_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DELETE_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
 
@@ -133,13 +143,13 @@ class Stamper:
             self._minutes[minute] = prefix
         return f"{prefix}:{second:02d}"
 
-    def observe(self, line: LogLine) -> None:
+    def observe(self, line: Line) -> None:
         """Elapsed time counts from the build's first line with a usable timestamp."""
         if self.origin is None and line[1] is not None:
             self.origin = line[1]
 
-    def __call__(self, line: LogLine) -> str:
-        _, seconds, subsecond, _ = line
+    def __call__(self, line: Line) -> str:
+        seconds, subsecond = line[1], line[2]
         if not subsecond:
             text = self._cache.get(seconds)
             if text is not None:
@@ -151,8 +161,8 @@ class Stamper:
             self._cache[seconds] = text
         return text
 
-    def _render(self, line: LogLine) -> str:
-        epoch, seconds, subsecond, _ = line
+    def _render(self, line: Line) -> str:
+        epoch, seconds, subsecond = line[0], line[1], line[2]
         mode = self.mode
         if mode is TimestampMode.EPOCH:
             return "?" if epoch is None else str(epoch)
@@ -201,10 +211,10 @@ class Writer:
         self.flush_each = flush
         self.count = 0
 
-    def observe(self, line: LogLine) -> None:
-        """Called for every line, shown or not (see `TailBuffer`)."""
+    def observe(self, lines: Sequence[Line]) -> None:
+        """Called with every line, shown or not (see `TailBuffer` and the filters)."""
 
-    def write(self, lines: list[LogLine]) -> None:
+    def write(self, lines: Sequence[Line]) -> None:
         if not lines:
             return
         self.count += len(lines)
@@ -212,7 +222,7 @@ class Writer:
         if self.flush_each:
             self.stream.flush()
 
-    def _format(self, lines: list[LogLine]) -> str:
+    def _format(self, lines: Sequence[Line]) -> str:
         raise NotImplementedError
 
     def close(self, end: BuildEnd | None = None) -> None:
@@ -220,23 +230,50 @@ class Writer:
 
 
 class TextWriter(Writer):
+    """`TIMESTAMP  MESSAGE` lines. With `separators` (for --errors), a `--` line between lines
+    that are not consecutive in the log, as `grep -C` prints; those lines must be tracked."""
+
     def __init__(
-        self, stream: TextIO, mode: TimestampMode, color: bool, flush: bool = False
+        self,
+        stream: TextIO,
+        mode: TimestampMode,
+        color: bool,
+        flush: bool = False,
+        separators: bool = False,
     ) -> None:
         super().__init__(stream, flush)
         self.stamper = None if mode is TimestampMode.NONE else Stamper(mode)
         self.color = color
+        self.separators = separators
+        self.last_number: int | None = None
+        self.separator = "--\n"
 
-    def observe(self, line: LogLine) -> None:
-        if self.stamper is not None:
-            self.stamper.observe(line)
+    def observe(self, lines: Sequence[Line]) -> None:
+        stamper = self.stamper
+        if stamper is not None and stamper.origin is None:
+            for line in lines:
+                stamper.observe(line)
+                if stamper.origin is not None:
+                    break
 
-    def _format(self, lines: list[LogLine]) -> str:
+    def _format(self, lines: Sequence[Line]) -> str:
+        if not self.separators:
+            return self._lines(lines)
+        parts, start = [], 0
+        for index, line in enumerate(cast("Sequence[Tracked]", lines)):
+            if self.last_number is not None and line[4] != self.last_number + 1:
+                parts += [self._lines(lines[start:index]), self.separator]
+                start = index
+            self.last_number = line[4]
+        parts.append(self._lines(lines[start:]))
+        return "".join(parts)
+
+    def _lines(self, lines: Sequence[Line]) -> str:
         stamp = self.stamper
         if not self.color:
             # The usual page holds no control character: check the page once, not each line.
             if stamp is None:
-                text = "".join([f"{message}\n" for _, _, _, message in lines])
+                text = "".join([f"{line[3]}\n" for line in lines])
             else:
                 cached = stamp.cached  # inlined: the usual line costs no call
                 text = "".join(
@@ -266,12 +303,13 @@ def _json_number(value: int | float | None) -> str:
     return repr(value)
 
 
-def _json_fields(line: LogLine, utc: Stamper) -> str:
+def _json_fields(line: Tracked, utc: Stamper) -> str:
     """The fields every JSON form gives a line; `timestamp` is RFC 3339 UTC, or null."""
     stamp = utc(line)
     return (
         f'"timestamp": {"null" if stamp == "?" else _string(stamp)}, '
-        f'"epoch": {_json_number(line[0])}, "message": {_string(line[3])}'
+        f'"epoch": {_json_number(line[0])}, "message": {_string(line[3])}, '
+        f'"line": {line[4]}, "phase": {_string(line[5])}'
     )
 
 
@@ -284,8 +322,9 @@ class JsonWriter(Writer):
         self.stream.write(f'{{"build_uuid": {_string(build_uuid)}, "lines": [')
         self.first = True
 
-    def _format(self, lines: list[LogLine]) -> str:
-        body = ",\n".join(["{" + _json_fields(line, self.utc) + "}" for line in lines])
+    def _format(self, lines: Sequence[Line]) -> str:
+        utc, tracked = self.utc, cast("Sequence[Tracked]", lines)
+        body = ",\n".join(["{" + _json_fields(line, utc) + "}" for line in tracked])
         lead = "\n" if self.first else ",\n"
         self.first = False
         return lead + body
@@ -308,10 +347,9 @@ class NdjsonWriter(Writer):
         super().__init__(stream, flush=True)
         self.utc = Stamper(TimestampMode.UTC)
 
-    def _format(self, lines: list[LogLine]) -> str:
-        return "".join(
-            ['{"type": "line", ' + _json_fields(line, self.utc) + "}\n" for line in lines]
-        )
+    def _format(self, lines: Sequence[Line]) -> str:
+        utc, tracked = self.utc, cast("Sequence[Tracked]", lines)
+        return "".join(['{"type": "line", ' + _json_fields(line, utc) + "}\n" for line in tracked])
 
     def close(self, end: BuildEnd | None = None) -> None:
         if end is not None:
@@ -331,12 +369,13 @@ class TailBuffer:
 
     def __init__(self, inner: Writer, size: int) -> None:
         self.inner = inner
-        self.buffer: deque[LogLine] = deque(maxlen=size)
+        self.buffer: deque[Line] = deque(maxlen=size)
+        self.seen = 0
 
-    def write(self, lines: list[LogLine]) -> None:
-        for line in lines:
-            self.inner.observe(line)
+    def write(self, lines: Sequence[Line]) -> None:
+        self.inner.observe(lines)
         self.buffer.extend(lines)
+        self.seen += len(lines)
 
     def release(self) -> None:
         self.inner.write(list(self.buffer))
@@ -351,9 +390,10 @@ def make_writer(
     mode: TimestampMode,
     color: bool,
     flush: bool,
+    separators: bool = False,
 ) -> Writer:
     if fmt is OutputFormat.TEXT:
-        return TextWriter(stream, mode, color, flush)
+        return TextWriter(stream, mode, color, flush, separators)
     if fmt is OutputFormat.JSON:
         return JsonWriter(stream, build_uuid, flush)
     if fmt is OutputFormat.NDJSON:

@@ -43,9 +43,11 @@ def test_get_prints_the_log(api: dict[str, str]) -> None:
 
 def test_colour_on_a_terminal_by_default(api: dict[str, str]) -> None:
     _, io = run(["get", BUILD, "--timestamps", "epoch"], api, tty=True)
-    assert io.out.getvalue().startswith("\x1b[2m1636472400\x1b[0m  one\n")
+    rule, first = io.out.getvalue().splitlines()[:2]  # the terminal view: a rule per phase
+    assert rule.startswith(" initialize  \x1b[36m───") and first == "\x1b[2m1636472400\x1b[0m  one"
     _, io = run(["get", BUILD, "--timestamps", "epoch"], {**api, "NO_COLOR": "1"}, tty=True)
-    assert io.out.getvalue().startswith("1636472400  one\n")
+    assert io.out.getvalue().splitlines()[1] == "1636472400  one"
+    assert "\x1b" not in io.out.getvalue()
     _, io = run(["get", BUILD], {**api, "TERM": "dumb"}, tty=True)
     assert "\x1b" not in io.out.getvalue()
 
@@ -122,7 +124,7 @@ def test_a_secret_in_an_error_message_is_masked(
 def test_demo_in_process() -> None:
     code, io = run(["demo"], {"CLOUDFLARE_API_TOKEN": "someone-elses", "TERM": "xterm"}, tty=True)
     assert code == 0
-    assert "\x1b[32mSuccess:\x1b[0m Finished cloning" in io.out.getvalue()
+    assert "\x1b[32m\x1b[1m✓ Success: Finished cloning repository files\x1b[0m" in io.out.getvalue()
     assert "fake Cloudflare API" in io.err.getvalue()
 
 

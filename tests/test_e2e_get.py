@@ -102,9 +102,15 @@ def test_json_is_one_document(cli: Cli) -> None:
         "timestamp": "2021-11-09T15:40:00Z",
         "epoch": EPOCH,
         "message": "Initializing build environment...",
+        "line": 1,
+        "phase": "initialize",
     }
     assert doc["lines"][2]["message"] == "\x1b[32mSuccess:\x1b[0m deployed"  # exactly as sent
     assert json.loads(cli("get", BUILD, "-o", "json").stdout) == doc
+
+
+def at(line: int) -> dict[str, object]:
+    return {"line": line, "phase": "initialize"}
 
 
 def test_ndjson_is_one_object_a_line(cli: Cli) -> None:
@@ -116,9 +122,11 @@ def test_ndjson_is_one_object_a_line(cli: Cli) -> None:
             "timestamp": "2021-11-09T15:40:00.123Z",
             "epoch": EPOCH * 1000 + 123,
             "message": "ms line",
+            "line": 1,
+            "phase": "initialize",
         },
-        {"type": "line", "timestamp": None, "epoch": None, "message": "5"},
-        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": ""},
+        {"type": "line", "timestamp": None, "epoch": None, "message": "5", **at(2)},
+        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "", **at(3)},
     ]
 
 
@@ -228,7 +236,7 @@ def test_the_account_is_found_when_the_token_has_one(cli: Cli) -> None:
         (["get", BUILD, "--tail", "-3"], {}, 2, "--tail must be 0 or more"),
         (["get", BUILD, "--tail", "many"], {}, 2, "'many' is not a valid int"),
         (["get", BUILD, "--no-such-flag"], {}, 2, "No such option"),
-        (["get"], {}, 2, "Missing argument 'BUILD_UUID'"),
+        (["get"], {}, 2, "Missing argument 'BUILD'"),
         (["get", BUILD, "--api-url", "http://api.example.com/client/v4"], {}, 2, "loopback"),
         (["get", BUILD], {"CLOUDFLARE_API_TOKEN": ""}, 3, "no credentials"),
         (["get", BUILD], {"CLOUDFLARE_API_TOKEN": "wrong-token"}, 3, "Workers CI Read"),

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from cloudflare_buildlogs.models import parse_line, parse_lines
+from cloudflare_buildlogs.phases import Tracker
 from cloudflare_buildlogs.render import (
     BuildEnd,
     JsonWriter,
@@ -116,23 +117,29 @@ def test_text_writer_formats_and_dims_timestamps_with_colour() -> None:
     assert plain.getvalue() == "ok\n"
 
 
+def at(line: int, phase: str = "initialize") -> dict[str, object]:
+    """The fields a tracked line adds to its JSON record (contract section 9)."""
+    return {"line": line, "phase": phase}
+
+
 def test_json_writer_streams_one_valid_document() -> None:
     out = io.StringIO()
-    writer = JsonWriter(out, "uuid-1")
+    writer, track = JsonWriter(out, "uuid-1"), Tracker().track
     assert out.getvalue().startswith('{"build_uuid": "uuid-1", "lines": [')
-    writer.write(parse_lines([[EPOCH, "a"], ["x", 7]]))
-    writer.write(parse_lines([[EPOCH * 1000 + 5, "\x1b[31mb\x1b[0m"]]))
+    writer.write(track(parse_lines([[EPOCH, "a"], ["x", 7]])))
+    writer.write(track(parse_lines([[EPOCH * 1000 + 5, "\x1b[31mb\x1b[0m"]])))
     writer.close()
     doc = json.loads(out.getvalue())
     assert doc == {
         "build_uuid": "uuid-1",
         "lines": [
-            {"timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a"},
-            {"timestamp": None, "epoch": None, "message": "7"},
+            {"timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a", **at(1)},
+            {"timestamp": None, "epoch": None, "message": "7", **at(2)},
             {
                 "timestamp": "2021-11-09T15:40:00.005Z",
                 "epoch": EPOCH * 1000 + 5,
                 "message": "\x1b[31mb\x1b[0m",
+                **at(3),
             },
         ],
     }
@@ -147,7 +154,7 @@ def test_json_writer_with_no_lines_is_still_valid() -> None:
 def test_json_writer_adds_the_outcome_when_the_end_is_known() -> None:
     out = io.StringIO()
     writer = JsonWriter(out, "u")
-    writer.write(parse_lines([[EPOCH, "a"]]))
+    writer.write(Tracker().track(parse_lines([[EPOCH, "a"]])))
     writer.close(BuildEnd("u", "stopped", "fail", 1))
     doc = json.loads(out.getvalue())
     assert (doc["status"], doc["outcome"], len(doc["lines"])) == ("stopped", "fail", 1)
@@ -156,12 +163,12 @@ def test_json_writer_adds_the_outcome_when_the_end_is_known() -> None:
 def test_ndjson_writes_one_object_a_line_and_the_end_record() -> None:
     out = io.StringIO()
     writer = NdjsonWriter(out)
-    writer.write(parse_lines([[EPOCH, "a"], [float("nan"), "b"]]))
+    writer.write(Tracker().track(parse_lines([[EPOCH, "a"], [float("nan"), "b"]])))
     writer.close(BuildEnd("u", "stopped", "fail", 2))
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert records == [
-        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a"},
-        {"type": "line", "timestamp": None, "epoch": None, "message": "b"},
+        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a", **at(1)},
+        {"type": "line", "timestamp": None, "epoch": None, "message": "b", **at(2)},
         {"type": "end", "build_uuid": "u", "status": "stopped", "outcome": "fail", "lines": 2},
     ]
 
@@ -170,7 +177,7 @@ def test_ndjson_writes_one_object_a_line_and_the_end_record() -> None:
 def test_every_format_has_a_writer(fmt: OutputFormat) -> None:
     out = io.StringIO()
     writer = make_writer(fmt, out, build_uuid="u", mode=TimestampMode.UTC, color=False, flush=False)
-    writer.write(parse_lines([[EPOCH, "hello"]]))
+    writer.write(Tracker().track(parse_lines([[EPOCH, "hello"]])))
     writer.close()
     assert "hello" in out.getvalue()
 

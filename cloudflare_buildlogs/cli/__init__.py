@@ -2,7 +2,8 @@
 
 Each command parses its options into a frozen object and hands it to `commands.run_*`; what
 any layer raises is turned into one message and one exit status by `errors.translate`. One
-module per command group (`logs`, `account`), the options they share in `options`.
+module per command group (`logs`, `account`), the options they share in `options`, the
+checks of what was typed in `checks`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..env import Env
 from ..errors import ExitCode
 from . import account, logs  # noqa: F401 - registers the commands on the app
 from .app import PROG, app
-from .options import parse_duration
+from .checks import parse_duration
 
 __all__ = ["PROG", "app", "main", "parse_duration", "run"]
 

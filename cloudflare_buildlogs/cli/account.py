@@ -8,7 +8,8 @@ import typer
 
 from ..env import Env
 from .app import app, run_command
-from .options import AccountOpt, ApiUrlOpt, JsonOpt, ProfileOpt, VerboseOpt, api_options
+from .checks import api_options
+from .options import AccountOpt, ApiUrlOpt, JsonOpt, ProfileOpt, VerboseOpt
 
 auth_app = typer.Typer(
     help="Set up, check and remove credentials.", no_args_is_help=True, rich_markup_mode=None

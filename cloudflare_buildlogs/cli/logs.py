@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -9,31 +10,44 @@ import typer
 from ..env import Env
 from ..errors import UsageError
 from .app import app, run_command
-from .options import (
+from .checks import (
     SHA_RE,
+    LogFlags,
+    ViewFlags,
+    api_options,
+    check_build,
+    check_context,
+    color_choice,
+    log_options,
+    output_format,
+    summary_format,
+)
+from .options import (
     AccountOpt,
     ApiUrlOpt,
     BranchOpt,
+    BuildArg,
     ColorOpt,
+    ContextOpt,
+    ErrorsOpt,
     ExitStatusOpt,
     FollowOpt,
     IntervalOpt,
     JsonOpt,
-    LogFlags,
+    LatestOutputOpt,
     NdjsonOpt,
     NoTimestampsOpt,
     OutputOpt,
+    PhaseOpt,
     ProfileOpt,
+    RedactOpt,
+    SummaryOpt,
+    SummaryOutputOpt,
     TailOpt,
     TimeoutOpt,
     TimestampsOpt,
     VerboseOpt,
     WorkerArg,
-    api_options,
-    check_uuid,
-    color_choice,
-    log_options,
-    output_format,
 )
 
 GET_EXAMPLES = """\b
@@ -44,13 +58,16 @@ Examples:
   cf-buildlogs get $BUILD --json | jq -r '.lines[].message'
   cf-buildlogs get $BUILD --ndjson | jq -r 'select(.message | test("error"; "i")) | .message'
   cf-buildlogs get $BUILD --exit-status --no-timestamps --color never > build.log
+  cf-buildlogs get https://dash.cloudflare.com/$ACCOUNT/workers/services/view/my-worker/production/builds/$BUILD
+  cf-buildlogs get $BUILD --errors -C 5
+  cf-buildlogs get $BUILD --phase install,build --redact
 """
 
 
 @app.command("get", epilog=GET_EXAMPLES)
 def get_command(
     ctx: typer.Context,
-    build_uuid: Annotated[str, typer.Argument(metavar="BUILD_UUID", help="The build's UUID.")],
+    build: BuildArg,
     follow: FollowOpt = False,
     output: OutputOpt = "text",
     json_: JsonOpt = False,
@@ -62,6 +79,10 @@ def get_command(
     interval: IntervalOpt = 2.0,
     timeout: TimeoutOpt = None,
     exit_status: ExitStatusOpt = False,
+    errors: ErrorsOpt = False,
+    context: ContextOpt = 3,
+    phase: PhaseOpt = None,
+    redact: RedactOpt = None,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -79,10 +100,11 @@ def get_command(
     def work(env: Env) -> int:
         from ..commands import GetOptions, run_get
 
+        ref = check_build(build, account_id)
         opts = GetOptions(
-            build_uuid=check_uuid(build_uuid),
-            api=api_options(profile, account_id, api_url, verbose),
-            log=log_options(log),
+            build=ref,
+            api=api_options(profile, ref.account_id or account_id, api_url, verbose),
+            log=log_options(log, ViewFlags(errors, context, phase, redact)),
         )
         return run_get(opts, env)
 
@@ -95,6 +117,7 @@ Examples:
   cf-buildlogs latest my-worker --branch main
   git push && cf-buildlogs latest --commit HEAD --wait --follow
   cf-buildlogs latest --follow --ndjson | jq -c 'select(.type == "end")'
+  cf-buildlogs latest --summary -o markdown >> "$GITHUB_STEP_SUMMARY"
 """
 
 
@@ -113,7 +136,8 @@ def latest_command(
         bool, typer.Option("--wait", help="Wait (within --timeout) until such a build exists.")
     ] = False,
     follow: FollowOpt = False,
-    output: OutputOpt = "text",
+    summary: SummaryOpt = False,
+    output: LatestOutputOpt = "text",
     json_: JsonOpt = False,
     ndjson: NdjsonOpt = False,
     timestamps: TimestampsOpt = "local",
@@ -123,6 +147,10 @@ def latest_command(
     interval: IntervalOpt = 2.0,
     timeout: TimeoutOpt = None,
     exit_status: ExitStatusOpt = False,
+    errors: ErrorsOpt = False,
+    context: ContextOpt = 3,
+    phase: PhaseOpt = None,
+    redact: RedactOpt = None,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -130,8 +158,9 @@ def latest_command(
 ) -> None:
     """Print the log of a Worker's most recent build.
 
-    Takes every output and follow option of `get`. --branch and --commit pick the newest
-    build that matches; --wait waits for it to appear.
+    Takes every output, filter and follow option of `get`. --branch and --commit pick the
+    newest build that matches; --wait waits for it to appear; --summary prints what happened
+    instead of the log.
     """
     log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
                    interval, timeout, exit_status)  # fmt: skip
@@ -147,7 +176,7 @@ def latest_command(
             commit=commit.lower() if commit else None,
             wait=wait,
             api=api_options(profile, account_id, api_url, verbose),
-            log=log_options(log, waits=wait),
+            log=log_options(log, ViewFlags(errors, context, phase, redact, summary), waits=wait),
         )
         return run_latest(opts, env)
 
@@ -203,10 +232,61 @@ def list_command(
     run_command(ctx, work)
 
 
+SUMMARY_EXAMPLES = """\b
+Examples:
+  cf-buildlogs summary 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
+  cf-buildlogs summary https://dash.cloudflare.com/$ACCOUNT/workers/services/view/my-worker/production/builds/$BUILD
+  cf-buildlogs summary $BUILD -o json | jq -r '.errors[].message'
+  cf-buildlogs summary $BUILD -o markdown >> "$GITHUB_STEP_SUMMARY"
+"""
+
+
+@app.command("summary", epilog=SUMMARY_EXAMPLES)
+def summary_command(
+    ctx: typer.Context,
+    build: BuildArg,
+    output: SummaryOutputOpt = "text",
+    json_: JsonOpt = False,
+    context: ContextOpt = 3,
+    redact: RedactOpt = None,
+    exit_status: ExitStatusOpt = False,
+    color: ColorOpt = "auto",
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print what happened to a build: outcome, phases, the failure's error lines, hints.
+
+    A rich layout on a terminal, the same facts as plain text in a pipe; -o json is the
+    stable interface for scripts, -o markdown is for pull requests and $GITHUB_STEP_SUMMARY
+    (redacted unless --no-redact). Exits 0 whatever the outcome, unless --exit-status.
+    """
+
+    def work(env: Env) -> int:
+        from ..commands import LogOptions, SummaryOptions, run_summary
+
+        ref = check_build(build, account_id)
+        fmt = summary_format(output, json_)
+        log = LogOptions(
+            color=color_choice(color),
+            exit_status=exit_status,
+            context=check_context(context),
+            redact=fmt.value == "markdown" if redact is None else redact,
+            summary=fmt,
+        )
+        api = api_options(profile, ref.account_id or account_id, api_url, verbose)
+        return run_summary(SummaryOptions(ref, api, log), env)
+
+    run_command(ctx, work)
+
+
 DEMO_EXAMPLES = """\b
 Examples:
   cf-buildlogs demo
   cf-buildlogs demo --follow
+  cf-buildlogs demo --failed --summary
+  cf-buildlogs demo --failed --summary -o markdown
 """
 
 
@@ -217,12 +297,27 @@ def demo_command(
         bool,
         typer.Option("--follow", "-f", help="Play the build live, from the queue to its end."),
     ] = False,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Play a build whose deploy step fails.")
+    ] = False,
+    summary: SummaryOpt = False,
+    output: SummaryOutputOpt = "text",
 ) -> None:
     """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
 
     def work(env: Env) -> int:
         from ..commands import LogOptions, run_demo
 
-        return run_demo(env, LogOptions(follow=follow, interval=0.5))
+        if summary and follow:
+            raise UsageError("--summary cannot be combined with --follow")
+        if output != "text" and not summary:
+            raise UsageError("-o is for --summary: the demo's log is text")
+        fmt = summary_format(output) if summary else None
+        log = LogOptions(follow=follow, interval=0.5, summary=fmt)
+        return run_demo(
+            env,
+            dataclasses.replace(log, redact=fmt is not None and fmt.value == "markdown"),
+            failed,
+        )
 
     run_command(ctx, work)

@@ -1,29 +1,18 @@
-"""What the commands share: option declarations, value completion, and the checks that turn
-typed flags into the frozen options objects of `commands.py`."""
+"""The options the commands share, declared once, and the completion of their values.
+The checks of what was typed are in `checks.py`."""
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import UsageError
 
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
-    from ..commands import LogOptions
-    from ..render import OutputFormat
-    from ..session import ApiOptions
-
-SHA_RE = re.compile(r"[0-9a-f]{4,40}", re.I)
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-T = TypeVar("T")
-COLOR_CHOICES = ("auto", "always", "never")
+    pass
 
 
 # -- shell completion of values ------------------------------------------------------------
@@ -50,6 +39,14 @@ def complete_profile(incomplete: str) -> list[str]:
     except UsageError:
         return []
     return [name for name in data.get("profiles", {}) if name.startswith(incomplete)]
+
+
+def complete_phase(incomplete: str) -> list[str]:
+    from ..phases import PHASES
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [prefix + name for name in PHASES if name.startswith(last)]
 
 
 # -- options shared by the commands ------------------------------------------------------
@@ -91,6 +88,18 @@ VerboseOpt = Annotated[
 ]
 OutputOpt = Annotated[
     str, typer.Option("--output", "-o", metavar="text|json|ndjson", help="Output format.")
+]
+LatestOutputOpt = Annotated[
+    str,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="text|json|ndjson|markdown",
+        help="Output format; with --summary: text, json or markdown.",
+    ),
+]
+SummaryOutputOpt = Annotated[
+    str, typer.Option("--output", "-o", metavar="text|json|markdown", help="Output format.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --output json.")]
 NdjsonOpt = Annotated[bool, typer.Option("--ndjson", help="Shorthand for --output ndjson.")]
@@ -143,6 +152,53 @@ ExitStatusOpt = Annotated[
         help="Without --follow: exit 1 when the build stopped with an outcome other than success.",
     ),
 ]
+ErrorsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--errors",
+        help="Only error lines, each with --context lines around it, groups separated by "
+        "`--` (as grep -C).",
+    ),
+]
+ContextOpt = Annotated[
+    int,
+    typer.Option("--context", "-C", metavar="N", help="Lines of context around each error line."),
+]
+PhaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--phase",
+        metavar="NAME[,NAME]",
+        help="Only the lines of these phases: initialize, clone, configure, install, build, "
+        "deploy.",
+        autocompletion=complete_phase,
+    ),
+]
+RedactOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--redact/--no-redact",
+        help="Mask secrets (tokens, passwords, keys) in messages; default: on for -o markdown "
+        "only.",
+        show_default=False,
+    ),
+]
+SummaryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--summary",
+        help="Print what happened (outcome, phases, errors, hints) instead of the log; -o "
+        "text|json|markdown.",
+    ),
+]
+BuildArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="BUILD",
+        help="The build's UUID, or its dashboard URL (the account id then comes from it).",
+        show_default=False,
+    ),
+]
 BranchOpt = Annotated[
     str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
 ]
@@ -158,113 +214,3 @@ WorkerArg = Annotated[
         show_default=False,
     ),
 ]
-
-DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: str) -> float:
-    """`90s`, `10m`, `1h30m`, or plain seconds."""
-    text = value.strip().lower()
-    try:
-        seconds = float(text)
-    except ValueError:
-        parts = DURATION_RE.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
-            raise UsageError(
-                f"not a duration: {value!r}", "write it like 90s, 10m, 1h or 1h30m"
-            ) from None
-        seconds = sum(float(n) * DURATION_UNITS[u] for n, u in parts)
-    if not seconds > 0:  # also refuses nan
-        raise UsageError(f"the duration must be more than zero, not {value!r}")
-    return seconds
-
-
-def _choice(name: str, value: str, enum_type: Callable[[str], T], allowed: Sequence[str]) -> T:
-    try:
-        return enum_type(value)
-    except ValueError:
-        raise UsageError(f"{name} must be one of {', '.join(allowed)}, not {value!r}") from None
-
-
-def api_options(
-    profile: str | None, account_id: str | None, api_url: str | None, verbose: bool
-) -> ApiOptions:
-    from ..session import ApiOptions
-
-    return ApiOptions(profile=profile, account_id=account_id, api_url=api_url, verbose=verbose)
-
-
-def output_format(output: str, json_: bool, ndjson: bool) -> OutputFormat:
-    from ..render import OutputFormat
-
-    if json_ and ndjson:
-        raise UsageError("--json and --ndjson cannot be used together")
-    if (json_ or ndjson) and output != "text":
-        raise UsageError("--output cannot be combined with --json or --ndjson")
-    fmt = "json" if json_ else "ndjson" if ndjson else output
-    return _choice("--output", fmt, OutputFormat, [f.value for f in OutputFormat])
-
-
-def color_choice(color: str) -> str:
-    if color not in COLOR_CHOICES:
-        raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, not {color!r}")
-    return color
-
-
-@dataclass(frozen=True)
-class LogFlags:
-    """The log flags of `get` and `latest` as typed, before they are checked together."""
-
-    output: str
-    json_: bool
-    ndjson: bool
-    timestamps: str
-    no_timestamps: bool
-    color: str
-    tail: int | None
-    follow: bool
-    interval: float
-    timeout: str | None
-    exit_status: bool
-
-
-def log_options(flags: LogFlags, waits: bool = False) -> LogOptions:
-    """The log options of `get` and `latest`, checked together; `waits` for `latest --wait`."""
-    from ..commands import DEFAULT_WAIT, LogOptions
-    from ..render import TimestampMode
-
-    if flags.no_timestamps and flags.timestamps != "local":
-        raise UsageError("--no-timestamps cannot be combined with --timestamps")
-    if flags.tail is not None and flags.tail < 0:
-        raise UsageError(f"--tail must be 0 or more, not {flags.tail}")
-    if not 0 < flags.interval <= 3600:
-        raise UsageError(
-            f"--interval must be over 0 and at most 3600 seconds, not {flags.interval}"
-        )
-    if flags.timeout is not None and not (flags.follow or waits):
-        raise UsageError("--timeout needs --follow (or --wait)")
-    return LogOptions(
-        output=output_format(flags.output, flags.json_, flags.ndjson),
-        timestamps=_choice(
-            "--timestamps",
-            "none" if flags.no_timestamps else flags.timestamps,
-            TimestampMode,
-            [m.value for m in TimestampMode],
-        ),
-        color=color_choice(flags.color),
-        tail=flags.tail,
-        follow=flags.follow,
-        interval=flags.interval,
-        timeout=DEFAULT_WAIT if flags.timeout is None else parse_duration(flags.timeout),
-        exit_status=flags.exit_status,
-    )
-
-
-def check_uuid(value: str) -> str:
-    if not UUID_RE.fullmatch(value):
-        raise UsageError(
-            f"not a build UUID: {value!r}",
-            "a build UUID looks like 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a",
-        )
-    return value.lower()

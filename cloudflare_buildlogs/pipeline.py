@@ -1,0 +1,234 @@
+"""From pages of lines to what is written: numbering and phases, redaction, the filters, and
+what a summary needs to know, all in the one streaming pass.
+
+    pages -> Tracker -> Redactor -> Collector (sees every line) -> --phase -> --errors -> sink
+
+A plain `get` needs none of it and writes pages straight to its writer: `needs_tracking`
+decides, so the common piped path stays as fast as it was.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .classify import is_error, page_may_have_errors
+from .hints import Hint, hints_for, mentions_learn_more
+from .models import LogLine, Tracked
+from .phases import Tracker
+from .redact import Redactor
+from .render import TailBuffer, Writer
+
+ERRORS_KEPT = 50  # error lines a summary lists (contract section 11)
+
+
+class Sink(Protocol):
+    def write(self, lines: list[Tracked]) -> None: ...
+
+
+class Observer(Protocol):
+    def observe(self, lines: Sequence[Tracked]) -> None: ...
+
+
+class Discard:
+    """Where a read that only observes (a summary) sends its lines: nowhere."""
+
+    def write(self, lines: Sequence[Tracked]) -> None:
+        pass
+
+    def observe(self, lines: Sequence[Tracked]) -> None:
+        pass
+
+
+class ContextFilter:
+    """Error lines with `context` lines around each, as `grep -C` picks them."""
+
+    def __init__(self, context: int) -> None:
+        self.context = context
+        self.before: deque[Tracked] = deque(maxlen=context)
+        self.after = 0
+
+    def filter(self, lines: Sequence[Tracked]) -> list[tuple[Tracked, bool]]:
+        """(line, is an error line) for each line to show, in order."""
+        if not page_may_have_errors("\n".join([line[3] for line in lines])):
+            shown = lines[: self.after]
+            self.after -= len(shown)
+            if self.context:
+                self.before.extend(lines[len(shown) :])
+            return [(line, False) for line in shown]
+        out: list[tuple[Tracked, bool]] = []
+        for line in lines:
+            if is_error(line[3]):
+                out.extend((kept, False) for kept in self.before)
+                self.before.clear()
+                out.append((line, True))
+                self.after = self.context
+            elif self.after:
+                out.append((line, False))
+                self.after -= 1
+            elif self.context:
+                self.before.append(line)
+        return out
+
+
+@dataclass
+class Group:
+    """Error lines and their context, consecutive in the log."""
+
+    lines: list[tuple[Tracked, bool]] = field(default_factory=list)
+
+    @property
+    def phases(self) -> set[str]:
+        return {line[5] for line, error in self.lines if error}
+
+
+class Collector:
+    """What a summary tells of the errors: the first ERRORS_KEPT error lines, their count,
+    each phase's first ERRORS_KEPT error lines with context, and the hints they call for.
+    Memory is bounded by those numbers, not by the log."""
+
+    def __init__(self, context: int) -> None:
+        self.filter = ContextFilter(context)
+        self.errors: list[Tracked] = []
+        self.total = 0
+        self.groups: list[Group] = []
+        self.per_phase: dict[str, int] = {}
+        self.hints: dict[tuple[str, str | None], Hint] = {}
+        self._last = -1
+        self._group: Group | None = None  # the group being kept, if it is
+        self._pending: deque[tuple[Tracked, bool]] = deque(maxlen=context)
+
+    def observe(self, lines: Sequence[Tracked]) -> None:
+        for line, error in self.filter.filter(lines):
+            if line[4] != self._last + 1:  # a new group begins
+                self._group = None
+                self._pending.clear()
+            self._last = line[4]
+            if error:
+                self._error(line)
+            if self._group is not None:
+                self._group.lines.append((line, error))
+            else:
+                self._pending.append((line, error))
+        if any(mentions_learn_more(line[3]) for line in lines):
+            for line in lines:
+                self._hints(line[3])
+
+    def _error(self, line: Tracked) -> None:
+        self.total += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append(line)
+        if not mentions_learn_more(line[3]):
+            self._hints(line[3])
+        count = self.per_phase.get(line[5], 0)
+        self.per_phase[line[5]] = count + 1
+        if self._group is None and count < ERRORS_KEPT:
+            self._group = Group(list(self._pending))
+            self.groups.append(self._group)
+
+    def _hints(self, message: str) -> None:
+        for hint in hints_for(message):
+            self.hints.setdefault((hint.text, hint.url), hint)
+
+    def first_error(self, phase: str | None) -> Tracked | None:
+        for group in self.groups:
+            for line, error in group.lines:
+                if error and (phase is None or line[5] == phase):
+                    return line
+        return None
+
+    def groups_of(self, phase: str | None) -> list[Group]:
+        """The error groups of `phase` when it has any, else every group kept."""
+        mine = [g for g in self.groups if phase in g.phases]
+        return mine or self.groups
+
+
+class Pipeline:
+    """Tracks, redacts, observes and filters each page on its way to `sink`."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        writer: Observer,
+        *,
+        redactor: Redactor | None = None,
+        phases: frozenset[str] | None = None,
+        context: int | None = None,
+        collector: Collector | None = None,
+    ) -> None:
+        self.sink, self.writer = sink, writer
+        self.tracker = Tracker()
+        self.redactor = redactor
+        self.phases = phases
+        self.errors = None if context is None else ContextFilter(context)
+        self.collector = collector
+
+    def write(self, lines: list[LogLine]) -> None:
+        tracked = self.tracker.track(lines)
+        redact = self.redactor
+        if redact is not None:
+            tracked = [(a, b, c, redact(m), n, p) for a, b, c, m, n, p in tracked]
+        if self.collector is not None:
+            self.collector.observe(tracked)
+        if self.phases is not None or self.errors is not None:
+            self.writer.observe(tracked)  # elapsed time counts from the log's first line
+        if self.phases is not None:
+            wanted = self.phases
+            tracked = [line for line in tracked if line[5] in wanted]
+        if self.errors is not None:
+            tracked = [line for line, _ in self.errors.filter(tracked)]
+        self.sink.write(tracked)
+
+
+class Output:
+    """Where a command's pages go: straight to the writer (the fast path), or through a
+    pipeline when anything needs a line's number or phase; with --tail, through a buffer
+    that `release_tail` empties once the reader has caught up."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        *,
+        track: bool,
+        tail: int | None = None,
+        redact: bool = False,
+        phases: frozenset[str] | None = None,
+        context: int | None = None,
+        collector: Collector | None = None,
+    ) -> None:
+        self.writer = writer
+        self.tail = TailBuffer(writer, tail) if tail is not None else None
+        self.collector = collector
+        self.pipeline = None
+        if track:
+            self.pipeline = Pipeline(
+                self.tail or writer,
+                writer,
+                redactor=Redactor() if redact else None,
+                phases=phases,
+                context=context,
+                collector=collector,
+            )
+
+    def write(self, lines: list[LogLine]) -> None:
+        (self.pipeline or self.tail or self.writer).write(lines)
+
+    def release_tail(self) -> None:
+        if self.tail is not None:
+            self.tail.release()
+            self.tail = None
+            if self.pipeline is not None:
+                self.pipeline.sink = self.writer
+
+    @property
+    def tracker(self) -> Tracker | None:
+        return None if self.pipeline is None else self.pipeline.tracker
+
+    @property
+    def lines_read(self) -> int:
+        """Every line read, shown or not."""
+        if self.pipeline is not None:
+            return self.pipeline.tracker.count
+        return self.writer.count if self.tail is None else self.tail.seen
