@@ -124,7 +124,9 @@ class Collector:
             self._hints(line[3])
         count = self.per_phase.get(line[5], 0)
         self.per_phase[line[5]] = count + 1
-        if self._group is None and count < ERRORS_KEPT:
+        if count >= ERRORS_KEPT:  # enough of this phase: keep no more of this group
+            self._group = None
+        elif self._group is None:
             self._group = Group(list(self._pending))
             self.groups.append(self._group)
 

@@ -33,7 +33,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 _BEGIN_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _END_KEY = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 _INLINE_KEY = re.compile(
-    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----).*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.S
+    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----).*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)", re.S
 )
 # A message holds a secret only if it holds one of these (case-insensitively): one search
 # spares the rules on the usual line.
@@ -58,9 +58,12 @@ class Redactor:
             return message
         for pattern, replacement in _RULES:
             message = pattern.sub(replacement, message)
-        if _BEGIN_KEY.search(message):
+        begin = _BEGIN_KEY.search(message)
+        if begin is not None:
+            if _END_KEY.search(message, begin.end()) is None:  # the key goes on below
+                self.in_key = True
+                return message[: begin.end()]
             message = _INLINE_KEY.sub(_mask_key, message)
-            self.in_key = _END_KEY.search(message) is None
         return message
 
 

@@ -87,7 +87,7 @@ def _when(stamper: Stamper, seconds: float | None) -> str | None:
 
 
 def _seconds(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    return None if value is None else round(float(value), 3)
 
 
 def to_json(s: Summary) -> dict[str, Any]:

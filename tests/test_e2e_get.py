@@ -126,7 +126,13 @@ def test_ndjson_is_one_object_a_line(cli: Cli) -> None:
             "phase": "initialize",
         },
         {"type": "line", "timestamp": None, "epoch": None, "message": "5", **at(2)},
-        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "", **at(3)},
+        {
+            "type": "line",
+            "timestamp": "2021-11-09T15:40:00Z",
+            "epoch": EPOCH,
+            "message": "",
+            **at(3),
+        },
     ]
 
 

@@ -167,7 +167,13 @@ def test_ndjson_writes_one_object_a_line_and_the_end_record() -> None:
     writer.close(BuildEnd("u", "stopped", "fail", 2))
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert records == [
-        {"type": "line", "timestamp": "2021-11-09T15:40:00Z", "epoch": EPOCH, "message": "a", **at(1)},
+        {
+            "type": "line",
+            "timestamp": "2021-11-09T15:40:00Z",
+            "epoch": EPOCH,
+            "message": "a",
+            **at(1),
+        },
         {"type": "line", "timestamp": None, "epoch": None, "message": "b", **at(2)},
         {"type": "end", "build_uuid": "u", "status": "stopped", "outcome": "fail", "lines": 2},
     ]
