@@ -8,6 +8,9 @@
 (b) the same with `--ndjson`, against the bare loop writing json.dumps per line; within 1.3x.
 (c) `cf-buildlogs --version` and `--help` against `python -c pass`; --version within 5x.
 (d) peak RSS of `get` for 10,000 against 500,000 lines; under 20 MiB of growth.
+(e) `get --errors` of the 200,000-line log against plain `get`; within 1.2x.
+(f) `get` of 10,000 lines drawn on a pseudo-terminal (rules, colours) against the same piped;
+    the absolute time should stay well under a second.
 
 The fake API runs in its own process, so the server's cost is the same for both sides; every
 side is a fresh process, start-up included, as a user would run it.
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cloudflare_buildlogs.fake_api import DEMO_ACCOUNT, DEMO_TOKEN, generated_uuid
@@ -79,6 +83,25 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def timed_on_a_terminal(cmd: list[str], env: dict[str, str]) -> float:
+    """The command with stdout on a pseudo-terminal, drained as a terminal would read it."""
+    import pty
+
+    started = time.perf_counter()
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=follower, env={**env, "TERM": "xterm"})
+    os.close(follower)
+    while True:
+        try:
+            if not os.read(leader, 1 << 16):
+                break
+        except OSError:
+            break
+    proc.wait()
+    os.close(leader)
+    return time.perf_counter() - started
+
+
 def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
     """Peak RSS of one child, measured by a fresh wrapper so no earlier child counts."""
     probe = (
@@ -93,12 +116,17 @@ def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def compare(
-    name: str, ours: list[str], base: list[str], env: dict[str, str], repeats: int
+    name: str,
+    ours: list[str],
+    base: list[str],
+    env: dict[str, str],
+    repeats: int,
+    run_ours: Callable[[list[str], dict[str, str]], float] = timed,
 ) -> float:
     a: list[float] = []
     b: list[float] = []
     for _ in range(repeats):  # interleaved, so drift on a shared machine hits both sides
-        a.append(timed(ours, env))
+        a.append(run_ours(ours, env))
         b.append(timed(base, env))
     ma, mb = statistics.median(a), statistics.median(b)
     print(
@@ -154,6 +182,17 @@ def main() -> None:
         )
         huge_json = peak_rss_mib([BIN, "get", generated_uuid(HUGE), "--json"], env)
         print(f"    peak RSS with --json, 500k lines: {huge_json:.1f} MiB")
+        plain = [BIN, "get", big, "--color", "never"]
+        compare("(e) get --errors vs get, 200k lines", [*plain, "--errors"], plain, env, repeats)
+        small_get = [BIN, "get", generated_uuid(SMALL)]
+        compare(
+            "(f) 10k lines on a terminal vs piped",
+            small_get,
+            small_get,
+            env,
+            repeats,
+            run_ours=timed_on_a_terminal,
+        )
     finally:
         fake.terminate()
         fake.wait()

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import config
 from .buildref import BuildRef, dashboard_url
@@ -18,10 +19,10 @@ from .follow import Clock, Finished, Poller, follow, read_log
 from .models import Build
 from .phases import FAILED_OUTCOMES
 from .pipeline import Collector, Discard, Output, Pipeline
-from .redact import Redactor
 from .render import (
     BuildEnd,
     OutputFormat,
+    SummaryFormat,
     TimestampMode,
     Writer,
     assert_never,
@@ -30,8 +31,10 @@ from .render import (
 )
 from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
-from .summary import Summary, SummaryFormat, draw, make_summary, to_json, to_markdown, to_text
 from .wrangler import find_config
+
+if TYPE_CHECKING:
+    from .summary import Summary
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
 TAG_RE = re.compile(r"[0-9a-f]{32}")
@@ -266,6 +269,9 @@ def print_summary(
     session: Session, env: Env, target: Target, build: Build, opts: LogOptions
 ) -> ExitCode:
     """Read the whole log (the build's state was read first) and print its summary."""
+    from .redact import Redactor
+    from .summary import make_summary
+
     collector = Collector(opts.context)
     redactor = Redactor() if opts.redact else None
     pipeline = Pipeline(Discard(), Discard(), redactor=redactor, collector=collector)
@@ -287,6 +293,8 @@ def print_summary(
 
 
 def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:
+    from .summary import draw, to_json, to_markdown, to_text
+
     fmt = opts.summary or SummaryFormat.TEXT
     if fmt is SummaryFormat.JSON:
         env.stdout.write(json.dumps(to_json(summary), indent=2, ensure_ascii=False) + "\n")

@@ -98,7 +98,3 @@ def hints_for(message: str) -> list[Hint]:
     if learn is not None:
         found.append(Hint("The build log links to documentation for this error.", learn[1]))
     return found
-
-
-def mentions_learn_more(message: str) -> bool:
-    return "To learn more about this error" in message

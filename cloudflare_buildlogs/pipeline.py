@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .classify import is_error, page_may_have_errors
-from .hints import Hint, hints_for, mentions_learn_more
 from .models import LogLine, Tracked
 from .phases import Tracker
-from .redact import Redactor
 from .render import TailBuffer, Writer
+
+if TYPE_CHECKING:  # only a summary, a follow or --redact need them: no import otherwise
+    from .hints import Hint
+    from .redact import Redactor
+
+LEARN_MORE = "To learn more about this error"
 
 ERRORS_KEPT = 50  # error lines a summary lists (contract section 11)
 
@@ -90,6 +94,9 @@ class Collector:
     Memory is bounded by those numbers, not by the log."""
 
     def __init__(self, context: int) -> None:
+        from .hints import hints_for
+
+        self.hints_for = hints_for
         self.filter = ContextFilter(context)
         self.errors: list[Tracked] = []
         self.total = 0
@@ -112,7 +119,7 @@ class Collector:
                 self._group.lines.append((line, error))
             else:
                 self._pending.append((line, error))
-        if any(mentions_learn_more(line[3]) for line in lines):
+        if any(LEARN_MORE in line[3] for line in lines):
             for line in lines:
                 self._hints(line[3])
 
@@ -120,7 +127,7 @@ class Collector:
         self.total += 1
         if len(self.errors) < ERRORS_KEPT:
             self.errors.append(line)
-        if not mentions_learn_more(line[3]):
+        if LEARN_MORE not in line[3]:  # that line is seen in `observe`
             self._hints(line[3])
         count = self.per_phase.get(line[5], 0)
         self.per_phase[line[5]] = count + 1
@@ -131,7 +138,7 @@ class Collector:
             self.groups.append(self._group)
 
     def _hints(self, message: str) -> None:
-        for hint in hints_for(message):
+        for hint in self.hints_for(message):
             self.hints.setdefault((hint.text, hint.url), hint)
 
     def first_error(self, phase: str | None) -> Tracked | None:
@@ -205,6 +212,8 @@ class Output:
         self.collector = collector
         self.pipeline = None
         if track:
+            from .redact import Redactor
+
             self.pipeline = Pipeline(
                 self.tail or writer,
                 writer,

@@ -33,6 +33,14 @@ class OutputFormat(str, enum.Enum):
     NDJSON = "ndjson"
 
 
+class SummaryFormat(str, enum.Enum):
+    """The forms of a summary (contract section 11); see `summary.py`."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
 class TimestampMode(str, enum.Enum):
     LOCAL = "local"
     UTC = "utc"

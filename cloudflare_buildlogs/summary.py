@@ -7,7 +7,6 @@ for `$GITHUB_STEP_SUMMARY` and pull-request comments, and `draw` the rich layout
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,12 +22,6 @@ from .status import OUTCOME_WORDS
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-class SummaryFormat(str, enum.Enum):
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 @dataclass(frozen=True)

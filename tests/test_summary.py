@@ -338,5 +338,11 @@ def test_errors_while_following_are_printed_as_they_qualify(
     records = [json.loads(line) for line in captured.out.getvalue().splitlines()]
     assert code == 1
     assert [r["line"] for r in records[:-1]] == [22, 23, 24, 34, 35]
-    assert records[-1] == {"type": "end", "build_uuid": BUILD, "status": "stopped", "outcome": "fail", "lines": 5}
+    assert records[-1] == {
+        "type": "end",
+        "build_uuid": BUILD,
+        "status": "stopped",
+        "outcome": "fail",
+        "lines": 5,
+    }
     assert "failed in phase deploy: ✘ [ERROR] Missing entry-point" in captured.err.getvalue()

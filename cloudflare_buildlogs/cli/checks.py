@@ -13,9 +13,8 @@ from ..errors import UsageError
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
     from ..buildref import BuildRef
     from ..commands import LogOptions
-    from ..render import OutputFormat
+    from ..render import OutputFormat, SummaryFormat
     from ..session import ApiOptions
-    from ..summary import SummaryFormat
 
 T = TypeVar("T")
 COLOR_CHOICES = ("auto", "always", "never")
@@ -78,7 +77,7 @@ def _format_name(output: str, json_: bool, ndjson: bool) -> str:
 
 
 def summary_format(output: str, json_: bool = False) -> SummaryFormat:
-    from ..summary import SummaryFormat
+    from ..render import SummaryFormat
 
     fmt = _format_name(output, json_, False)
     return _choice("--output", fmt, SummaryFormat, [f.value for f in SummaryFormat])
