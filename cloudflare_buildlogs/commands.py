@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from .buildref import BuildRef, dashboard_url
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
 from .follow import Clock, Finished, Poller, follow, read_log
-from .models import Build
+from .models import Build, LogLine
 from .phases import FAILED_OUTCOMES
 from .pipeline import Collector, Discard, Output, Pipeline
 from .render import (
@@ -34,6 +35,7 @@ from .status import Spinner, build_record, waiting_text, write_summary
 from .wrangler import find_config
 
 if TYPE_CHECKING:
+    from .store import EntryWriter, Kept
     from .summary import Summary
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
@@ -146,28 +148,76 @@ def _output(env: Env, opts: LogOptions, build_uuid: str) -> Output:
 
 
 def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> ExitCode:
-    """The log to stdout; with --follow or --exit-status, the build's outcome as the status."""
+    """The log to stdout; with --follow or --exit-status, the build's outcome as the status.
+    A kept build is printed from the local store, with no request at all."""
     build_uuid = target.build_uuid
+    kept = _kept(session, build_uuid)
     if opts.summary is not None:
-        return print_summary(session, env, target, _build(session, build_uuid), opts)
+        status = kept.build if kept else _build(session, build_uuid)
+        return print_summary(session, env, target, status, opts, kept)
     out = _output(env, opts, build_uuid)
     build: Build | None = None
+    keeper = None
     try:
-        if opts.follow:
-            build = _follow(session, env, build_uuid, opts, out)
+        if kept is not None:
+            build = kept.build
+            _copy(kept.pages(), out)
+        elif opts.follow:
+            keeper = _keeper(session, build_uuid)
+            build = _follow(session, env, build_uuid, opts, out, keeper)
         else:
             # The status first: a build seen stopped has all its lines, so the log read next
-            # is its whole log.
-            if opts.exit_status:
+            # is its whole log (and may be kept).
+            if opts.exit_status or session.store is not None:
                 build = _build(session, build_uuid)
-            for lines in read_log(session.client, session.account_id, build_uuid):
-                out.write(lines)
-            out.release_tail()
+                keeper = _keeper(session, build_uuid) if build.stopped else None
+            _copy(read_log(session.client, session.account_id, build_uuid), out, keeper)
+    except BaseException:
+        if keeper is not None:
+            keeper.discard()
+        raise
     finally:
+        # A plain read says nothing of the build, whether it was kept or asked for.
+        shown = build if opts.follow or opts.exit_status else None
         end = None
-        if build is not None and build.stopped:
-            end = BuildEnd(build_uuid, build.status.value, build.outcome, out.writer.count)
+        if shown is not None and shown.stopped:
+            end = BuildEnd(build_uuid, shown.status.value, shown.outcome, out.writer.count)
         out.writer.close(end)
+    if keeper is not None and build is not None:
+        keeper.commit(build)  # after the last byte reached its reader: a cut read is not kept
+    return _after_log(session, env, target, opts, out, shown)
+
+
+def _copy(pages: Iterable[list[LogLine]], out: Output, keeper: EntryWriter | None = None) -> None:
+    for lines in pages:
+        out.write(lines)
+        if keeper is not None:
+            keeper.add(lines)
+    out.release_tail()
+
+
+def _kept(session: Session, build_uuid: str) -> Kept | None:
+    store = session.store
+    if store is None:
+        return None
+    kept = store.read(session.api_url, session.account_id, build_uuid)
+    if kept is not None and session.opts.verbose:
+        env_note = f"store: build {build_uuid} read from {kept.path} (no request)"
+        session.env.error_line(env_note)
+    return kept
+
+
+def _keeper(session: Session, build_uuid: str) -> EntryWriter | None:
+    store = session.store
+    if store is None:
+        return None
+    return store.writer(session.api_url, session.account_id, build_uuid)
+
+
+def _after_log(
+    session: Session, env: Env, target: Target, opts: LogOptions, out: Output, build: Build | None
+) -> ExitCode:
+    build_uuid = target.build_uuid
     if opts.errors and out.writer.count == 0:
         env.error_line(f"note: no error lines in build {build_uuid}" + _in_phases(opts))
     if build is None:
@@ -208,7 +258,14 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
         env.error_line(f"  {url}")
 
 
-def _follow(session: Session, env: Env, build_uuid: str, opts: LogOptions, out: Output) -> Build:
+def _follow(
+    session: Session,
+    env: Env,
+    build_uuid: str,
+    opts: LogOptions,
+    out: Output,
+    keeper: EntryWriter | None,
+) -> Build:
     poller = _poller(session, env, opts, f"build {build_uuid} is still running")
     spinner = Spinner(env)
     try:
@@ -216,6 +273,8 @@ def _follow(session: Session, env: Env, build_uuid: str, opts: LogOptions, out: 
             if isinstance(event, list):
                 spinner.stop()
                 out.write(event)
+                if keeper is not None:
+                    keeper.add(event)  # every line once, in order: the whole log at the end
                 continue
             out.release_tail()  # caught up: the last N lines so far, then everything new
             if isinstance(event, Finished):
@@ -248,35 +307,41 @@ class SummaryOptions:
 def run_summary(opts: SummaryOptions, env: Env) -> ExitCode:
     """What happened to one build."""
     with open_session(opts.api, env) as session:
-        target = Target.of(opts.build)
-        build = _build(session, target.build_uuid)
-        if target.name is None and build.worker_tag:
-            name = _worker_name(session, build.worker_tag)
-            target = dataclasses.replace(target, label=name, name=name)
-        return print_summary(session, env, target, build, opts.log)
-
-
-def _worker_name(session: Session, tag: str) -> str | None:
-    """The Worker's name for the dashboard link, when the token may list scripts."""
-    try:
-        scripts = session.client.list_scripts(session.account_id)
-    except AuthError:
-        return None
-    return next((s.name for s in scripts if s.tag == tag), None)
+        return print_log(session, env, Target.of(opts.build), opts.log)
 
 
 def print_summary(
-    session: Session, env: Env, target: Target, build: Build, opts: LogOptions
+    session: Session,
+    env: Env,
+    target: Target,
+    build: Build,
+    opts: LogOptions,
+    kept: Kept | None = None,
 ) -> ExitCode:
-    """Read the whole log (the build's state was read first) and print its summary."""
+    """Read the whole log (the build's state was read first) and print its summary; the log
+    comes from the store when kept, and is kept when the build has stopped."""
     from .redact import Redactor
     from .summary import make_summary
 
     collector = Collector(opts.context)
     redactor = Redactor() if opts.redact else None
     pipeline = Pipeline(Discard(), Discard(), redactor=redactor, collector=collector)
-    for lines in read_log(session.client, session.account_id, target.build_uuid):
-        pipeline.write(lines)
+    if kept is not None:
+        for lines in kept.pages():
+            pipeline.write(lines)
+    else:
+        keeper = _keeper(session, target.build_uuid) if build.stopped else None
+        try:
+            for lines in read_log(session.client, session.account_id, target.build_uuid):
+                pipeline.write(lines)
+                if keeper is not None:
+                    keeper.add(lines)
+        except BaseException:
+            if keeper is not None:
+                keeper.discard()
+            raise
+        if keeper is not None:
+            keeper.commit(build)
     summary = make_summary(
         target.build_uuid,
         build,
@@ -400,10 +465,9 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
             )
         if env.stderr_tty:
             env.error_line(f"build {build.build_uuid} ({build.status.value})")
-        target = Target(build.build_uuid, worker.label, worker.name)
-        if opts.log.summary is not None:
-            return print_summary(session, env, target, build, opts.log)
-        return print_log(session, env, target, opts.log)
+        return print_log(
+            session, env, Target(build.build_uuid, worker.label, worker.name), opts.log
+        )
 
 
 def _wait_for_build(
@@ -475,11 +539,13 @@ def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> E
             **{k: v for k, v in env.environ.items() if not k.startswith(("CLOUDFLARE_", "CF_"))},
             config.ENV_TOKEN: fake_api.DEMO_TOKEN,
             config.ENV_CONFIG_DIR: str(server.scratch_dir),
+            config.ENV_NO_CACHE: "1",  # the fake's builds are not worth keeping
         }
         demo_env = dataclasses.replace(env, environ=environ)
         if env.stderr_tty:
             env.error_line(f"demo: a fake Cloudflare API is serving on {server.url}")
-        build = BuildRef(fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD)
+        uuid = fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD
+        build = BuildRef(uuid, fake_api.DEMO_ACCOUNT, "my-worker", "production")
         api = ApiOptions(api_url=server.url)
         if log.summary is not None:
             code = run_summary(SummaryOptions(build, api, log), demo_env)

@@ -6,6 +6,7 @@ flag > environment > the active profile in config.toml > built-in default.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -35,6 +36,10 @@ ENV_ACCOUNT = "CLOUDFLARE_ACCOUNT_ID"
 ENV_API_URL = "CLOUDFLARE_API_BASE_URL"
 ENV_PROFILE = "CF_BUILDLOGS_PROFILE"
 ENV_CONFIG_DIR = "CF_BUILDLOGS_CONFIG_DIR"
+ENV_CACHE_DIR = "CF_BUILDLOGS_CACHE_DIR"
+ENV_NO_CACHE = "CF_BUILDLOGS_NO_CACHE"
+ACCOUNTS_FILE_NAME = "accounts.json"  # accounts found from a token, kept without a profile
+DEFAULT_CACHE_MAX_MB = 500
 
 SECRET_KEYS = ("api_token", "api_key")
 
@@ -60,6 +65,28 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The local store of finished logs (contract section 12): on or off, where, how big."""
+
+    enabled: bool
+    override: Path | None  # CF_BUILDLOGS_CACHE_DIR
+    max_mb: int
+    source: str  # what decided `enabled`
+
+    @property
+    def directory(self) -> Path:
+        if self.override is not None:
+            return self.override
+        import platformdirs  # only when needed: ~20 ms of start-up
+
+        return Path(platformdirs.user_cache_dir(APP_NAME))
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     profile: str
     profile_source: str
@@ -68,7 +95,12 @@ class Settings:
     credentials: Credentials | None
     account_id: Setting
     api_url: Setting
+    cache: CacheSettings
     warnings: tuple[str, ...] = ()
+
+    @property
+    def accounts_file(self) -> Path:
+        return self.config_file.with_name(ACCOUNTS_FILE_NAME)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -128,6 +160,11 @@ def _check_shape(path: Path, data: dict[str, Any]) -> None:
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
         raise ConfigError(f"{path}: default_profile must be a string")
+    if not isinstance(data.get("cache", True), bool):
+        raise ConfigError(f"{path}: cache must be true or false")
+    size = data.get("cache_max_mb", DEFAULT_CACHE_MAX_MB)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ConfigError(f"{path}: cache_max_mb must be a whole number of MiB, 0 or more")
 
 
 def _holds_secret(data: dict[str, Any]) -> bool:
@@ -233,16 +270,70 @@ def resolve(
     url = Setting(
         check_api_url(url.value or DEFAULT_API_URL), url.source if url.value else "default"
     )
+    credentials = _credentials(environ, entry, source)
+    account = _pick(account_id, ENV_ACCOUNT, environ, entry, "account_id", source)
+    if account.value is None and credentials is not None:
+        account = remembered_account(
+            file.path.with_name(ACCOUNTS_FILE_NAME), url.value, credentials
+        )
     return Settings(
         profile=name,
         profile_source=name_source,
         profile_exists=name in file.data.get("profiles", {}),
         config_file=file.path,
-        credentials=_credentials(environ, entry, source),
-        account_id=_pick(account_id, ENV_ACCOUNT, environ, entry, "account_id", source),
+        credentials=credentials,
+        account_id=account,
         api_url=url,
+        cache=_cache(environ, file),
         warnings=file.warnings,
     )
+
+
+def _cache(environ: Mapping[str, str], file: ConfigFile) -> CacheSettings:
+    override = environ.get(ENV_CACHE_DIR)
+    directory = Path(override).expanduser() if override else None
+    size = int(file.data.get("cache_max_mb", DEFAULT_CACHE_MAX_MB))
+    if environ.get(ENV_NO_CACHE, "") not in ("", "0"):
+        return CacheSettings(False, directory, size, ENV_NO_CACHE)
+    if file.data.get("cache") is False:
+        return CacheSettings(False, directory, size, f"cache = false in {file.path}")
+    return CacheSettings(True, directory, size, "default")
+
+
+# -- accounts found from a token ----------------------------------------------------------------
+
+
+def _fingerprint(api_url: str | None, credentials: Credentials) -> str:
+    """Names a credential without holding it: a digest of the API URL and the secret."""
+    secret = credentials.token or f"{credentials.email}:{credentials.api_key}"
+    return hashlib.sha256(f"{api_url}\n{secret}".encode()).hexdigest()[:32]
+
+
+def remembered_account(path: Path, api_url: str | None, credentials: Credentials) -> Setting:
+    """The account found earlier for this credential (contract section 2: found once and
+    remembered), when no profile exists to hold it."""
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return Setting(None, "unset")
+    value = known.get(_fingerprint(api_url, credentials)) if isinstance(known, dict) else None
+    if isinstance(value, str) and value:
+        return Setting(value, f"remembered for this credential in {path}")
+    return Setting(None, "unset")
+
+
+def remember_account(
+    path: Path, api_url: str | None, credentials: Credentials, account_id: str
+) -> None:
+    """Keep the account found for a credential (its digest, never the secret); mode 0600."""
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    known[_fingerprint(api_url, credentials)] = account_id
+    _write_private(path, json.dumps(known, indent=1) + "\n")
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -282,14 +373,18 @@ def dumps_toml(data: dict[str, Any]) -> str:
 
 
 def write_config(path: Path, data: dict[str, Any]) -> None:
-    """Replace the config file atomically: a private temporary file beside it, then a rename,
-    so a reader sees the old file or the new one, never half of one; mode 0600."""
+    _write_private(path, dumps_toml(data))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace a file atomically: a private temporary file beside it, then a rename, so a
+    reader sees the old file or the new one, never half of one; mode 0600."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps_toml(data))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o600)

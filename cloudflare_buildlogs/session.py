@@ -5,9 +5,11 @@ Shared by every command that talks to the API (`commands.py`, `auth.py`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import config
 from .api import Client
@@ -15,6 +17,9 @@ from .config import Credentials, Settings
 from .env import Env
 from .errors import AuthError, UsageError
 from .models import Account
+
+if TYPE_CHECKING:
+    from .store import Store
 
 HTTP_TIMEOUT = 30.0
 
@@ -25,12 +30,49 @@ class ApiOptions:
     account_id: str | None = None
     api_url: str | None = None
     verbose: bool = False
+    no_cache: bool = False  # --no-cache: the local store is neither read nor written
 
 
-@dataclass(frozen=True)
 class Session:
-    client: Client
-    account_id: str
+    """The settings of one command, with the HTTP client and the account settled on first use:
+    a build read from the local store costs no request, and not even a client."""
+
+    def __init__(self, opts: ApiOptions, env: Env, settings: Settings, stack: ExitStack) -> None:
+        self.opts, self.env, self.settings, self._stack = opts, env, settings, stack
+
+    @functools.cached_property
+    def client(self) -> Client:
+        settings = self.settings
+        return self._stack.enter_context(
+            make_client(self.env, settings, settings.credentials, self.opts.verbose)
+        )
+
+    @functools.cached_property
+    def account_id(self) -> str:
+        account_id = self.settings.account_id.value
+        if account_id is None:
+            account_id = choose_account(self.client, self.env, interactive=False).id
+            _remember_account(self.env, self.settings, account_id)
+        return account_id
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api_url.value or config.DEFAULT_API_URL
+
+    @functools.cached_property
+    def store(self) -> Store | None:
+        """The local store of finished logs, unless an off switch says no."""
+        cache = self.settings.cache
+        if self.opts.no_cache or not cache.enabled:
+            return None
+        from .store import Store
+
+        note = self.env.error_line if self.opts.verbose else None
+        return Store(cache.directory, cache.max_bytes, note)
+
+    @property
+    def used_network(self) -> bool:
+        return "client" in self.__dict__
 
 
 def resolve(opts: ApiOptions, env: Env) -> Settings:
@@ -67,23 +109,25 @@ def make_client(
 
 @contextmanager
 def open_session(opts: ApiOptions, env: Env) -> Iterator[Session]:
-    """Resolve the settings, open the HTTP client, and settle which account to read."""
+    """Resolve the settings; the HTTP client and the account come when first needed."""
     settings = resolve(opts, env)
-    with make_client(env, settings, settings.credentials, opts.verbose) as client:
-        account_id = settings.account_id.value
-        if account_id is None:
-            account_id = choose_account(client, env, interactive=False).id
-            _remember_account(env, settings, account_id)
-        yield Session(client, account_id)
+    with ExitStack() as stack:
+        session = Session(opts, env, settings, stack)
+        yield session
+        if opts.verbose and not session.used_network:
+            env.error_line("0 requests")
 
 
 def _remember_account(env: Env, settings: Settings, account_id: str) -> None:
-    """An account found by lookup is saved to the active profile, when there is one, so
-    later runs make no extra request."""
-    if not settings.profile_exists:
-        return
-    config.update_profile(settings.config_file, settings.profile, {"account_id": account_id})
-    env.error_line(f"note: account {account_id} remembered in profile {settings.profile!r}")
+    """An account found by lookup is kept so later runs make no extra request: in the active
+    profile when there is one, else beside the config under a digest of the credential."""
+    if settings.profile_exists:
+        config.update_profile(settings.config_file, settings.profile, {"account_id": account_id})
+        env.error_line(f"note: account {account_id} remembered in profile {settings.profile!r}")
+    elif settings.credentials is not None:
+        path = settings.accounts_file
+        config.remember_account(path, settings.api_url.value, settings.credentials, account_id)
+        env.error_line(f"note: account {account_id} remembered in {path}")
 
 
 def choose_account(client: Client, env: Env, interactive: bool) -> Account:

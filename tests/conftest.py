@@ -34,6 +34,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     config_dir = tmp_path / "config"
     monkeypatch.setenv("CF_BUILDLOGS_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("CF_BUILDLOGS_CACHE_DIR", str(tmp_path / "cache"))
     return config_dir
 
 
@@ -71,6 +72,7 @@ class Cli:
             CLOUDFLARE_ACCOUNT_ID=ACCOUNT,
             CLOUDFLARE_API_BASE_URL=self.server.url,
             CF_BUILDLOGS_CONFIG_DIR=str(self.config_dir),
+            CF_BUILDLOGS_CACHE_DIR=str(self.config_dir.parent / "cache"),
             TZ="UTC",
             PYTHONWARNINGS="error",
         )
@@ -112,10 +114,12 @@ class Captured:
 def make_env(environ: Mapping[str, str] | None = None, *, tty: bool = False) -> Captured:
     """An Env with captured streams and no real sleeping."""
     out, err = io.StringIO(), io.StringIO()
+    # The test's own store (see `isolated`), never the developer's.
+    cache = {"CF_BUILDLOGS_CACHE_DIR": os.environ["CF_BUILDLOGS_CACHE_DIR"]}
     env = Env(
         stdout=out,
         stderr=err,
-        environ=dict(environ or {}),
+        environ={**cache, **(environ or {})},
         stdout_tty=tty,
         stderr_tty=tty,
         sleep=lambda _s: None,

@@ -178,8 +178,11 @@ def test_a_big_log_arrives_whole_and_in_order(cli: Cli, state: fake_api.State) -
     result = cli("get", big.uuid, "--ndjson")
     messages = [json.loads(line)["message"] for line in result.stdout.splitlines()]
     assert messages == [f"step {i}: compiled module {i % 97} [ok]" for i in range(50_000)]
-    text = cli("get", big.uuid, "--no-timestamps")
+    text = cli("get", big.uuid, "--no-timestamps")  # from the local store: no request
     assert text.stdout.count("\n") == 50_000
+    assert sum(1 for _, path, _ in state.requests if path.endswith("/logs")) == 50
+    again = cli("get", big.uuid, "--no-timestamps", "--no-cache")
+    assert again.stdout == text.stdout
     assert sum(1 for _, path, _ in state.requests if path.endswith("/logs")) == 100
 
 

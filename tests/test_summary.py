@@ -68,7 +68,9 @@ def test_a_failed_build_names_its_failed_phase_errors_and_hints(
     state: fake_api.State, api: dict[str, str]
 ) -> None:
     add(state, FAILED_LOG)
-    doc = summary_json([BUILD], api)
+    bare = summary_json([BUILD], api)  # a UUID alone names no Worker: no link
+    assert (bare["worker"], bare["url"], bare["failed_phase"]) == (None, None, "deploy")
+    doc = summary_json([URL], api)
     assert {k: doc[k] for k in ("build_uuid", "account_id", "worker", "url", "status", "outcome")} == {
         "build_uuid": BUILD, "account_id": ACCOUNT, "worker": "my-worker", "url": URL,
         "status": "stopped", "outcome": "fail",
@@ -151,14 +153,14 @@ def test_markdown_is_redacted_by_default_and_has_no_escape_bytes(
     state: fake_api.State, api: dict[str, str]
 ) -> None:
     add(state, [*FAILED_LOG[:-1], SECRET_LINE, FAILED_LOG[-1]])
-    code, io = run(["summary", BUILD, "-o", "markdown"], api)
+    code, io = run(["summary", URL, "-o", "markdown"], api)
     text = io.out.getvalue()
     assert code == 0 and "\x1b" not in text
     assert text.startswith("### ❌ my-worker: build failed in 41s\n")
     assert f"[build {BUILD[:8]}]({URL})" in text and "| deploy | " in text
     assert "CLOUDFLARE_API_TOKEN=*** for the deploy" in text and "s3cr3tT0k3n" not in text
     assert "```text\n" in text and "35- " + SECRET_LINE.replace("s3cr3tT0k3nValue42", "***") in text
-    _, raw = run(["summary", BUILD, "-o", "markdown", "--no-redact"], api)
+    _, raw = run(["summary", URL, "-o", "markdown", "--no-redact"], api)
     assert "s3cr3tT0k3nValue42" in raw.out.getvalue()
 
 
@@ -166,14 +168,14 @@ def test_text_in_a_pipe_is_plain_and_on_a_terminal_is_drawn(
     state: fake_api.State, api: dict[str, str]
 ) -> None:
     add(state, FAILED_LOG)
-    code, io = run(["summary", BUILD, "--exit-status"], api)
+    code, io = run(["summary", URL, "--exit-status"], api)
     text = io.out.getvalue()
     assert code == 1 and "\x1b" not in text
     assert text.splitlines()[0] == f"my-worker {BUILD[:8]} failed in 40s"
     deploy = next(row.split() for row in text.splitlines() if row.startswith("deploy "))
     assert (deploy[0], deploy[3:]) == ("deploy", ["23s", "18", "failed"])  # started: local time
     assert "23: ✘ [ERROR] Missing entry-point" in text and "\n--\n" in text
-    _, tty = run(["summary", BUILD], {**api, "TERM": "xterm"}, tty=True)
+    _, tty = run(["summary", URL], {**api, "TERM": "xterm"}, tty=True)
     drawn = tty.out.getvalue()
     assert "\x1b[" in drawn and f"✗ my-worker {BUILD[:8]} failed in 40s" in drawn
     assert "23: ✘ [ERROR] Missing entry-point" in drawn

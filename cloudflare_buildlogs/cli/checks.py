@@ -49,11 +49,15 @@ def _choice(name: str, value: str, enum_type: Callable[[str], T], allowed: Seque
 
 
 def api_options(
-    profile: str | None, account_id: str | None, api_url: str | None, verbose: bool
+    profile: str | None,
+    account_id: str | None,
+    api_url: str | None,
+    verbose: bool,
+    no_cache: bool = False,
 ) -> ApiOptions:
     from ..session import ApiOptions
 
-    return ApiOptions(profile=profile, account_id=account_id, api_url=api_url, verbose=verbose)
+    return ApiOptions(profile, account_id, api_url, verbose, no_cache)
 
 
 def output_format(output: str, json_: bool, ndjson: bool) -> OutputFormat:

@@ -36,6 +36,7 @@ from .options import (
     JsonOpt,
     LatestOutputOpt,
     NdjsonOpt,
+    NoCacheOpt,
     NoTimestampsOpt,
     OutputOpt,
     PhaseOpt,
@@ -83,6 +84,7 @@ def get_command(
     context: ContextOpt = 3,
     phase: PhaseOpt = None,
     redact: RedactOpt = None,
+    no_cache: NoCacheOpt = False,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -103,7 +105,7 @@ def get_command(
         ref = check_build(build, account_id)
         opts = GetOptions(
             build=ref,
-            api=api_options(profile, ref.account_id or account_id, api_url, verbose),
+            api=api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache),
             log=log_options(log, ViewFlags(errors, context, phase, redact)),
         )
         return run_get(opts, env)
@@ -151,6 +153,7 @@ def latest_command(
     context: ContextOpt = 3,
     phase: PhaseOpt = None,
     redact: RedactOpt = None,
+    no_cache: NoCacheOpt = False,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -175,7 +178,7 @@ def latest_command(
             branch=branch,
             commit=commit.lower() if commit else None,
             wait=wait,
-            api=api_options(profile, account_id, api_url, verbose),
+            api=api_options(profile, account_id, api_url, verbose, no_cache),
             log=log_options(log, ViewFlags(errors, context, phase, redact, summary), waits=wait),
         )
         return run_latest(opts, env)
@@ -251,6 +254,7 @@ def summary_command(
     redact: RedactOpt = None,
     exit_status: ExitStatusOpt = False,
     color: ColorOpt = "auto",
+    no_cache: NoCacheOpt = False,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -275,7 +279,7 @@ def summary_command(
             redact=fmt.value == "markdown" if redact is None else redact,
             summary=fmt,
         )
-        api = api_options(profile, ref.account_id or account_id, api_url, verbose)
+        api = api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache)
         return run_summary(SummaryOptions(ref, api, log), env)
 
     run_command(ctx, work)

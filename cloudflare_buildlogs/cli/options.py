@@ -199,6 +199,14 @@ BuildArg = Annotated[
         show_default=False,
     ),
 ]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither read nor keep this build's log in the local store [env: "
+        "CF_BUILDLOGS_NO_CACHE].",
+    ),
+]
 BranchOpt = Annotated[
     str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
 ]
