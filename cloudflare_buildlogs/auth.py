@@ -120,12 +120,21 @@ class Report:
         self.problem = self.problem or problem
 
 
+def store_state(settings: Settings) -> str:
+    """`on: /path (at most 500 MiB)`, or `off (CF_BUILDLOGS_NO_CACHE)`: where logs are kept."""
+    cache = settings.cache
+    if not cache.enabled:
+        return f"off ({cache.source}): no log is kept on disk"
+    return f"on: {cache.directory} (at most {cache.max_mb} MiB)"
+
+
 def run_status(opts: ApiOptions, env: Env) -> ExitCode:
     """Which credential won, the token's state, the account, and whether builds answer."""
     settings = resolve(opts, env)
     report = Report(env)
     report.line("profile", f"{settings.profile} ({settings.profile_source})")
     report.line("api", f"{settings.api_url.value} ({settings.api_url.source})")
+    report.line("store", store_state(settings))
     creds = settings.credentials
     if creds is None:
         report.fail(
@@ -241,6 +250,12 @@ def run_config_show(opts: ApiOptions, env: Env, as_json: bool) -> ExitCode:
         ),
         "account_id": (settings.account_id.value, settings.account_id.source),
         "api_url": (settings.api_url.value, settings.api_url.source),
+        "cache": (
+            str(settings.cache.directory) if settings.cache.enabled else None,
+            f"on, at most {settings.cache.max_mb} MiB"
+            if settings.cache.enabled
+            else f"off ({settings.cache.source})",
+        ),
     }
     if as_json:
         doc = {key: {"value": value, "source": source} for key, (value, source) in rows.items()}

@@ -113,7 +113,7 @@ def _exit_for(build: Build) -> ExitCode:
     return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
 
 
-def _output(env: Env, opts: LogOptions, build_uuid: str) -> Output:
+def open_output(env: Env, opts: LogOptions, build_uuid: str | None) -> Output:
     """The writer for the format, behind the pipeline when anything needs line numbers or
     phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end."""
     terminal = opts.output is OutputFormat.TEXT and env.stdout_tty
@@ -155,13 +155,13 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     if opts.summary is not None:
         status = kept.build if kept else _build(session, build_uuid)
         return print_summary(session, env, target, status, opts, kept)
-    out = _output(env, opts, build_uuid)
+    out = open_output(env, opts, build_uuid)
     build: Build | None = None
     keeper = None
     try:
         if kept is not None:
             build = kept.build
-            _copy(kept.pages(), out)
+            copy_pages(kept.pages(), out)
         elif opts.follow:
             keeper = _keeper(session, build_uuid)
             build = _follow(session, env, build_uuid, opts, out, keeper)
@@ -171,7 +171,7 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             if opts.exit_status or session.store is not None:
                 build = _build(session, build_uuid)
                 keeper = _keeper(session, build_uuid) if build.stopped else None
-            _copy(read_log(session.client, session.account_id, build_uuid), out, keeper)
+            copy_pages(read_log(session.client, session.account_id, build_uuid), out, keeper)
     except BaseException:
         if keeper is not None:
             keeper.discard()
@@ -188,12 +188,21 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     return _after_log(session, env, target, opts, out, shown)
 
 
-def _copy(pages: Iterable[list[LogLine]], out: Output, keeper: EntryWriter | None = None) -> None:
-    for lines in pages:
-        out.write(lines)
+def copy_pages(
+    pages: Iterable[list[LogLine]], out: Output | Pipeline, keeper: EntryWriter | None = None
+) -> None:
+    """Every page to `out` (and to the store's `keeper`); a read cut short keeps nothing."""
+    try:
+        for lines in pages:
+            out.write(lines)
+            if keeper is not None:
+                keeper.add(lines)
+    except BaseException:
         if keeper is not None:
-            keeper.add(lines)
-    out.release_tail()
+            keeper.discard()
+        raise
+    if isinstance(out, Output):
+        out.release_tail()
 
 
 def _kept(session: Session, build_uuid: str) -> Kept | None:
@@ -320,33 +329,24 @@ def print_summary(
 ) -> ExitCode:
     """Read the whole log (the build's state was read first) and print its summary; the log
     comes from the store when kept, and is kept when the build has stopped."""
-    from .redact import Redactor
     from .summary import make_summary
 
-    collector = Collector(opts.context)
-    redactor = Redactor() if opts.redact else None
-    pipeline = Pipeline(Discard(), Discard(), redactor=redactor, collector=collector)
+    pipeline = summary_pipeline(opts)
     if kept is not None:
-        for lines in kept.pages():
-            pipeline.write(lines)
+        copy_pages(kept.pages(), pipeline)
     else:
         keeper = _keeper(session, target.build_uuid) if build.stopped else None
-        try:
-            for lines in read_log(session.client, session.account_id, target.build_uuid):
-                pipeline.write(lines)
-                if keeper is not None:
-                    keeper.add(lines)
-        except BaseException:
-            if keeper is not None:
-                keeper.discard()
-            raise
+        copy_pages(
+            read_log(session.client, session.account_id, target.build_uuid), pipeline, keeper
+        )
         if keeper is not None:
             keeper.commit(build)
+    assert pipeline.collector is not None
     summary = make_summary(
         target.build_uuid,
         build,
         pipeline.tracker,
-        collector,
+        pipeline.collector,
         account_id=session.account_id,
         worker=target.label,
         environment=target.environment,
@@ -355,6 +355,14 @@ def print_summary(
     if opts.exit_status and build.stopped:
         return _exit_for(build)
     return ExitCode.OK
+
+
+def summary_pipeline(opts: LogOptions) -> Pipeline:
+    """What a summary reads a log through: phases, redaction and errors, nothing written."""
+    from .redact import Redactor
+
+    redactor = Redactor() if opts.redact else None
+    return Pipeline(Discard(), Discard(), redactor=redactor, collector=Collector(opts.context))
 
 
 def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:

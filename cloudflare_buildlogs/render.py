@@ -324,10 +324,11 @@ def _json_fields(line: Tracked, utc: Stamper) -> str:
 class JsonWriter(Writer):
     """One JSON document, written as the pages arrive; memory does not grow with the log."""
 
-    def __init__(self, stream: TextIO, build_uuid: str, flush: bool = False) -> None:
+    def __init__(self, stream: TextIO, build_uuid: str | None, flush: bool = False) -> None:
         super().__init__(stream, flush)
         self.utc = Stamper(TimestampMode.UTC)
-        self.stream.write(f'{{"build_uuid": {_string(build_uuid)}, "lines": [')
+        uuid = "null" if build_uuid is None else _string(build_uuid)
+        self.stream.write(f'{{"build_uuid": {uuid}, "lines": [')
         self.first = True
 
     def _format(self, lines: Sequence[Line]) -> str:
@@ -394,7 +395,7 @@ def make_writer(
     fmt: OutputFormat,
     stream: TextIO,
     *,
-    build_uuid: str,
+    build_uuid: str | None,
     mode: TimestampMode,
     color: bool,
     flush: bool,

@@ -19,7 +19,8 @@ SENTINEL = "sentinel-SECRET-token-7f3a9c2e1b"  # must never appear in any output
 ACCOUNT = fake_api.DEMO_ACCOUNT
 BUILD = "0f0e0d0c-0b0a-4908-8706-050403020100"
 BIN = Path(sys.executable).parent / "cf-buildlogs"
-COMMANDS = ("get", "latest", "list", "summary", "demo", "auth login", "auth status", "auth logout",
+COMMANDS = ("get", "latest", "list", "summary", "demo", "view", "cache path", "cache list",
+            "cache clear", "auth login", "auth status", "auth logout",
             "config path", "config show")  # fmt: skip
 
 

@@ -17,7 +17,12 @@ from typer._click import exceptions as click_exceptions
 
 from ..env import Env
 from ..errors import ExitCode
-from . import account, logs  # noqa: F401 - registers the commands on the app
+
+# Importing the groups registers their commands, in the order --help lists them.
+from . import logs  # noqa: F401
+
+# isort: split
+from . import account, local  # noqa: F401
 from .app import PROG, app
 from .checks import parse_duration
 

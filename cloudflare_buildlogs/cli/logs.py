@@ -260,8 +260,9 @@ def summary_command(
     api_url: ApiUrlOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Print what happened to a build: outcome, phases, the failure's error lines, hints.
+    """Print what happened to a build: outcome, phases, errors.
 
+    The phases with their durations, the failure's error lines with context, and hints.
     A rich layout on a terminal, the same facts as plain text in a pipe; -o json is the
     stable interface for scripts, -o markdown is for pull requests and $GITHUB_STEP_SUMMARY
     (redacted unless --no-redact). Exits 0 whatever the outcome, unless --exit-status.
@@ -307,7 +308,10 @@ def demo_command(
     summary: SummaryOpt = False,
     output: SummaryOutputOpt = "text",
 ) -> None:
-    """Run the real `get` against a built-in fake Cloudflare API: no account needed."""
+    """Try it on a built-in fake Cloudflare API: no account needed.
+
+    Runs the real `get` (or `summary`) against it, as you would against your own builds.
+    """
 
     def work(env: Env) -> int:
         from ..commands import LogOptions, run_demo
