@@ -142,7 +142,8 @@ def run_cache_list(env: Env, opts: ApiOptions, as_json: bool) -> ExitCode:
         )
     )
     total = sum(e.bytes for e in entries)
-    env.error_line(f"{len(entries)} kept builds, {_size(total)} in {store.directory}")
+    count = f"{len(entries)} kept build{'s' * (len(entries) != 1)}"
+    env.error_line(f"{count}, {_size(total)} in {store.directory}")
     return ExitCode.OK
 
 

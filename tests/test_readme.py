@@ -28,7 +28,9 @@ def rendered(text: str) -> str:
 def test_readme_help_excerpts_are_the_real_help() -> None:
     text = README.read_text()
     documented = {m.group("cmd").strip() for m in BLOCK.finditer(text)}
-    assert documented == {"", *COMMANDS} - {"config path", "cache path"}, "the README's --help excerpts changed"
+    assert documented == {"", *COMMANDS} - {"config path", "cache path"}, (
+        "the README's --help excerpts changed"
+    )
     assert rendered(text) == text, "README --help excerpts are stale: python -m tests.test_readme"
 
 
