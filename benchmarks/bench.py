@@ -11,6 +11,12 @@
 (e) `get --errors` of the 200,000-line log against plain `get`; within 1.2x.
 (f) `get` of 10,000 lines drawn on a pseudo-terminal (rules, colours) against the same piped;
     the absolute time should stay well under a second.
+(g) re-reading a kept 200,000-line build from the local store against its first read, with
+    20 ms added to every API answer; target 0.1x.
+(h) reading a kept build against rendering the same lines from memory; target 1.2x.
+(i) `view` of the 200,000-line build's --ndjson file against `get` of it; target 1.0x.
+
+Every network case runs with CF_BUILDLOGS_NO_CACHE=1 unless it measures the store.
 
 The fake API runs in its own process, so the server's cost is the same for both sides; every
 side is a fresh process, start-up included, as a user would run it.
@@ -23,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,8 +74,9 @@ def compile_bytecode() -> None:
     )
 
 
-def start_fake() -> tuple[subprocess.Popen[str], str]:
+def start_fake(latency_ms: float = 0) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "cloudflare_buildlogs.fake_api", "--page-size", "1000"]
+    cmd += ["--latency-ms", str(latency_ms)]
     for count in (BIG, SMALL, HUGE):
         cmd += ["--lines", str(count)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -115,6 +123,26 @@ def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
     return int(out.stdout.strip()) / 1024
 
 
+FROM_MEMORY = """
+import sys
+from cloudflare_buildlogs.fake_api import GeneratedLines
+from cloudflare_buildlogs.models import parse_lines
+from cloudflare_buildlogs.render import TextWriter, TimestampMode
+lines = GeneratedLines(int(sys.argv[1]))
+pages = [parse_lines(lines[i : i + 1000]) for i in range(0, len(lines), 1000)]
+writer = TextWriter(sys.stdout, TimestampMode.LOCAL, color=False)
+for page in pages:
+    writer.write(page)
+writer.close()
+"""
+
+
+def fresh_store(cmd: list[str], env: dict[str, str]) -> float:
+    """The command with an empty store: a first read, writing its entry."""
+    with tempfile.TemporaryDirectory() as folder:
+        return timed(cmd, {**env, "CF_BUILDLOGS_CACHE_DIR": folder})
+
+
 def compare(
     name: str,
     ours: list[str],
@@ -122,12 +150,14 @@ def compare(
     env: dict[str, str],
     repeats: int,
     run_ours: Callable[[list[str], dict[str, str]], float] = timed,
+    run_base: Callable[[list[str], dict[str, str]], float] = timed,
+    base_env: dict[str, str] | None = None,
 ) -> float:
     a: list[float] = []
     b: list[float] = []
     for _ in range(repeats):  # interleaved, so drift on a shared machine hits both sides
         a.append(run_ours(ours, env))
-        b.append(timed(base, env))
+        b.append(run_base(base, base_env or env))
     ma, mb = statistics.median(a), statistics.median(b)
     print(
         f"{name:<44} ours {ma * 1000:8.1f} ms  baseline {mb * 1000:8.1f} ms  ratio {ma / mb:.2f}x"
@@ -148,7 +178,9 @@ def main() -> None:
         "CLOUDFLARE_ACCOUNT_ID": DEMO_ACCOUNT,
         "CLOUDFLARE_API_BASE_URL": url,
         "CF_BUILDLOGS_CONFIG_DIR": "/nonexistent",
+        "CF_BUILDLOGS_NO_CACHE": "1",
     }
+    slow, slow_url = start_fake(latency_ms=20)
     try:
         big = generated_uuid(BIG)
         logs = f"{url}/accounts/{DEMO_ACCOUNT}/builds/builds/{big}/logs"
@@ -193,9 +225,34 @@ def main() -> None:
             repeats,
             run_ours=timed_on_a_terminal,
         )
+        store_cases(env, slow_url, big, repeats)
     finally:
-        fake.terminate()
-        fake.wait()
+        for proc in (fake, slow):
+            proc.terminate()
+            proc.wait()
+
+
+def store_cases(env: dict[str, str], slow_url: str, big: str, repeats: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        kept = {**env, "CF_BUILDLOGS_CACHE_DIR": folder, "CLOUDFLARE_API_BASE_URL": slow_url}
+        kept.pop("CF_BUILDLOGS_NO_CACHE")
+        get = [BIN, "get", big, "--color", "never"]
+        timed(get, kept)  # the first read keeps it
+        compare(
+            "(g) kept re-read vs first read, 20 ms/page",
+            get,
+            get,
+            kept,
+            repeats,
+            run_base=fresh_store,
+        )
+        memory = [sys.executable, "-c", FROM_MEMORY, str(BIG)]
+        compare("(h) kept read vs rendering from memory", get, memory, kept, repeats)
+        ndjson = Path(folder) / "build.ndjson"
+        with ndjson.open("w") as sink:
+            subprocess.run([*get, "--ndjson"], stdout=sink, env=kept, check=True)
+        view = [BIN, "view", str(ndjson), "--color", "never"]
+        compare("(i) view of its ndjson vs get", view, get, env, repeats)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ class State:
     builds: dict[str, FakeBuild] = field(default_factory=dict)
     scripts: list[dict[str, str]] = field(default_factory=list)
     page_size: int = 1000
+    latency: float = 0.0  # seconds added to every answer: a network's round trip
     faults: list[Fault] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -312,6 +313,8 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with state.lock:
             state.requests.append(("GET", parts.path, dict(self.headers.items())))
+        if state.latency:
+            time.sleep(state.latency)
         fault = state.take_fault(parts.path)
         if fault is not None and self._misbehave(fault):
             return
@@ -671,9 +674,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="add a build of N lines, served as build 00000000-0000-4000-8000-<N>",
     )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="add this to every answer (a network)"
+    )
     args = parser.parse_args(argv)
     state = demo_state()
     state.page_size = args.page_size
+    state.latency = args.latency_ms / 1000
     for count in args.lines:
         state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
     with serve(state, args.port) as server:

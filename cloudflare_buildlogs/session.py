@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import config
-from .api import Client
 from .config import Credentials, Settings
 from .env import Env
 from .errors import AuthError, UsageError
 from .models import Account
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx costs ~100 ms to import: a build read from the store needs none
+    from .api import Client
     from .store import Store
 
 HTTP_TIMEOUT = 30.0
@@ -90,6 +90,8 @@ def resolve(opts: ApiOptions, env: Env) -> Settings:
 def make_client(
     env: Env, settings: Settings, creds: Credentials | None, verbose: bool
 ) -> Iterator[Client]:
+    from .api import Client
+
     with env.http_client(HTTP_TIMEOUT) as http:
         client = Client(
             http,

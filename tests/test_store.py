@@ -528,3 +528,24 @@ def test_get_ndjson_piped_into_view_is_get(cli: Cli, state: fake_api.State) -> N
         check=False,
     )
     assert (viewed.returncode, viewed.stdout) == (0, plain.stdout)  # no network, no credentials
+
+
+def test_a_kept_build_imports_no_http_client(cli: Cli, state: fake_api.State) -> None:
+    state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail"))
+    assert cli("get", BUILD).code == 0
+    code = (
+        "import sys\n"
+        "from cloudflare_buildlogs import cli\n"
+        "from cloudflare_buildlogs.env import Env\n"
+        f"status = cli.run(['get', '{BUILD}'], Env.from_process())\n"
+        'sys.stderr.write(f\'{status} {sorted(m for m in ("httpx", "httpcore") if m in sys.modules)}\')\n'
+    )
+    proc = subprocess.run(
+        [str(Path(BIN).parent / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.stderr == "0 []" and proc.stdout.count("\n") == len(FAILED_LOG)
