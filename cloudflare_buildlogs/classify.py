@@ -34,7 +34,7 @@ WARNING_STARTS = ("▲ [WARNING]", "npm warn", "npm WARN", "WARNING:", "warning:
 _NAMED_ERROR = re.compile(r"[A-Z][A-Za-z0-9]*Error:")  # TypeError:, SyntaxError: ...
 _TS_ERROR = re.compile(r"error TS\d")
 # Every error line holds one of these (case-sensitively), wherever it is.
-_ANY_ERROR_WORD = re.compile(r"ERR|rror|Fail|fatal|not found|Module not")
+_ANY_ERROR_WORD = re.compile(r"ERR|rror|Fail|fail|fatal|not found|ELIFECYCLE")
 
 
 def _clean(message: str) -> str:

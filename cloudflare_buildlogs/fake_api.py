@@ -71,6 +71,45 @@ class GeneratedLines(Sequence[list[Any]]):
         return [self.start + i // self.per_second, f"step {i}: compiled module {i % 97} [ok]"]
 
 
+class RealisticLines(GeneratedLines):
+    """A long log shaped like a real Workers build's, for benchmarks: plain npm, esbuild and
+    wrangler lines mostly; ANSI colour on one line in ten (so every page has some);
+    `[brackets]`, emoji and other non-ASCII text; a long line of 2-10 KB every thousand; a
+    carriage return inside a line (a progress bar) every two hundred; runs of a repeated line;
+    and words like `errorHandler` that an error filter must not be fooled by."""
+
+    def _line(self, i: int) -> list[Any]:
+        stamp = self.start + i // self.per_second
+        return [stamp, self._text(i)]
+
+    @staticmethod
+    def _text(i: int) -> str:
+        module = i % 97
+        if i % 10 == 3:
+            if i % 30 == 3:
+                return (
+                    "\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m "
+                    f'\x1b[1mDuplicate key "k{module}" in object literal\x1b[0m'
+                )
+            return f"\x1b[32m✓\x1b[39m \x1b[2m{i} modules transformed.\x1b[22m"
+        if i % 1000 == 500:
+            return "var a=" + "function(e){return e&&e.__esModule?e:{default:e}};" * (40 + i % 160)
+        if i % 200 == 50:
+            return "[=====          ] 25%\r[==========     ] 50%\r[===============] 100%"
+        if i % 100 >= 90:
+            return (
+                "npm warn deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported"
+            )
+        if i % 97 == 13:
+            return f"  dist/errorHandler-{module}.js  2.1 kB │ gzip: 0.9 kB"
+        if i % 25 == 11:
+            return f"⛅️ wrangler 4.20.0 — bündle für {module} Ziele erstellt ✨ (¥{i % 1000})"
+        if i % 7 == 5:
+            return f"[webpack] asset chunk-{module}.js {module * 1.7:.1f} KiB [emitted] [minimized]"
+        size = f"{i % 50 + 1}.{i % 10} kB │ gzip: {i % 9 + 1}.2 kB"
+        return f"  src/components/Module{module}.tsx  {size}"
+
+
 @dataclass
 class Live:
     """A build still going: after `queued_s` and `initializing_s` seconds it runs, showing
@@ -661,9 +700,9 @@ def demo_state(
     return state
 
 
-def generated_uuid(count: int) -> str:
+def generated_uuid(count: int, realistic: bool = False) -> str:
     """The UUID under which `main` serves a generated build of `count` lines."""
-    return f"00000000-0000-4000-8000-{count:012d}"
+    return f"00000000-0000-4000-{9000 if realistic else 8000}-{count:012d}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -672,6 +711,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--lines", type=int, action="append", default=[],
         help="add a build of N lines, served as build 00000000-0000-4000-8000-<N>",
+    )  # fmt: skip
+    parser.add_argument(
+        "--realistic", type=int, action="append", default=[],
+        help="add a build of N realistic lines, served as 00000000-0000-4000-9000-<N>",
     )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument(
@@ -683,6 +726,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     state.latency = args.latency_ms / 1000
     for count in args.lines:
         state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
+    for count in args.realistic:
+        state.add(FakeBuild(generated_uuid(count, realistic=True), RealisticLines(count)))
     with serve(state, args.port) as server:
         print(server.url, flush=True)  # noqa: T201 - the one line a caller reads
         threading.Event().wait()

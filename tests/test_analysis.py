@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cloudflare_buildlogs.buildref import dashboard_url, parse_build
-from cloudflare_buildlogs.classify import is_error, is_warning
+from cloudflare_buildlogs.classify import is_error, is_warning, page_may_have_errors
 from cloudflare_buildlogs.errors import UsageError
 from cloudflare_buildlogs.hints import hints_for
 from cloudflare_buildlogs.models import parse_lines
@@ -124,6 +124,7 @@ def test_phase_names_parse_and_unknown_ones_are_refused() -> None:
 )
 def test_error_lines(message: str) -> None:
     assert is_error(message)
+    assert page_may_have_errors(f"before\n{message}\nafter"), "the page filter must not skip it"
 
 
 @pytest.mark.parametrize(
