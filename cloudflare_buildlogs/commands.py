@@ -16,7 +16,7 @@ from . import config
 from .buildref import BuildRef, dashboard_url
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
-from .follow import Clock, Finished, Poller, follow, read_log
+from .follow import Clock, Finished, Poller, follow, prefetch, read_log
 from .models import Build, LogLine
 from .phases import FAILED_OUTCOMES
 from .pipeline import Collector, Discard, Output, Pipeline
@@ -171,7 +171,8 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             if opts.exit_status or session.store is not None:
                 build = _build(session, build_uuid)
                 keeper = _keeper(session, build_uuid) if build.stopped else None
-            copy_pages(read_log(session.client, session.account_id, build_uuid), out, keeper)
+            pages = read_log(session.client, session.account_id, build_uuid)
+            copy_pages(prefetch(pages), out, keeper)
     except BaseException:
         if keeper is not None:
             keeper.discard()
@@ -278,7 +279,7 @@ def _follow(
     poller = _poller(session, env, opts, f"build {build_uuid} is still running")
     spinner = Spinner(env)
     try:
-        for event in follow(session.client, session.account_id, build_uuid, poller):
+        for event in prefetch(follow(session.client, session.account_id, build_uuid, poller)):
             if isinstance(event, list):
                 spinner.stop()
                 out.write(event)
@@ -337,7 +338,9 @@ def print_summary(
     else:
         keeper = _keeper(session, target.build_uuid) if build.stopped else None
         copy_pages(
-            read_log(session.client, session.account_id, target.build_uuid), pipeline, keeper
+            prefetch(read_log(session.client, session.account_id, target.build_uuid)),
+            pipeline,
+            keeper,
         )
         if keeper is not None:
             keeper.commit(build)

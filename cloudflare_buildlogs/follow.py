@@ -9,9 +9,12 @@ whichever the API does. Time is injected: tests follow a twenty-minute build in 
 
 from __future__ import annotations
 
+import queue
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 from .errors import ApiError, WaitTimeout
 from .models import Build, LogLine, LogPage
@@ -203,6 +206,62 @@ def follow(
         quiet = position.shown == before
         yield Polled(build, quiet)
         poller.wait(active=not quiet)
+
+
+T = TypeVar("T")
+AHEAD = 2  # pages fetched ahead of the one being written: memory stays flat
+# While a page is written, the fetching thread waits for the GIL to send its next request; the
+# default 5 ms switch interval would delay every request by up to that (measured: 1.17x the
+# fetching floor at 20 ms a page, against 1.03x at 1 ms).
+SWITCH_INTERVAL = 0.001
+
+
+def prefetch(source: Iterator[T], ahead: int = AHEAD) -> Iterator[T]:
+    """`source`'s items, produced in a background thread while the caller uses the last one:
+    the next page is on the wire while this one is written. Order is kept; an error in the
+    thread is raised here, after the items before it; when the caller stops (an error,
+    Ctrl-C, a closed pipe), the thread stops at its next item and is waited for briefly."""
+    items: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in source:
+                if not put((True, item)):
+                    return
+            put((True, _DONE))
+        except BaseException as exc:  # handed to the caller, who reports it
+            put((False, exc))
+
+    thread = threading.Thread(target=run, name="cf-buildlogs-fetch", daemon=True)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    thread.start()
+    try:
+        while True:
+            ok, item = items.get()
+            if not ok:
+                assert isinstance(item, BaseException)
+                raise item
+            if item is _DONE:
+                return
+            yield cast(T, item)
+    finally:
+        stop.set()
+        thread.join(timeout=0.5)
+        sys.setswitchinterval(interval)
+
+
+_DONE = object()
 
 
 def format_duration(seconds: float) -> str:

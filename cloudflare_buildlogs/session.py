@@ -92,10 +92,11 @@ def make_client(
 ) -> Iterator[Client]:
     from .api import Client
 
-    with env.http_client(HTTP_TIMEOUT) as http:
+    url = settings.api_url.value or config.DEFAULT_API_URL
+    with env.http_client(HTTP_TIMEOUT, url.startswith("https://")) as http:
         client = Client(
             http,
-            settings.api_url.value or config.DEFAULT_API_URL,
+            url,
             creds,
             sleep=env.sleep,
             now=env.now,

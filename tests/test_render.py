@@ -214,9 +214,33 @@ def test_tail_zero_prints_nothing() -> None:
 def test_the_page_check_finds_every_control_in_ascii_and_other_text(
     text: str, control: str
 ) -> None:
-    from cloudflare_buildlogs.render import _page_has_controls
+    from cloudflare_buildlogs.render import ANY, CLEAN, ESCAPES_ONLY, _care
 
-    assert _page_has_controls(f"{text}\n{control}{text}\n") == (control not in ("", "\t"))
+    page = f"{text}\n{control}{text}\n"
+    expected = CLEAN if control in ("", "\t") else ESCAPES_ONLY if control == "\x1b" else ANY
+    if expected is CLEAN and "\n\n" in page:  # an empty message before: looked at, to be sure
+        expected = ESCAPES_ONLY
+    assert _care(page) is expected
+    assert _care(f"{text}\n{text}\n\n") is ESCAPES_ONLY  # a message that ends in a line break
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("stamps", [TimestampMode.UTC, TimestampMode.NONE])
+def test_each_line_of_a_mixed_page_is_written_as_if_alone(
+    color: bool, stamps: TimestampMode
+) -> None:
+    """The per-line path: a page of plain, coloured, hostile and odd lines renders each line
+    exactly as a page of that line alone would."""
+    messages = ["plain [x]", "\x1b[32mgreen\x1b[0m", "ünï ⚡", "bell\x07 cr\r title\x1b]0;t\x07",
+                "ends\n", "in\nside", "\x1b[2J\x1b[Hcleared", "", "\t tab"]  # fmt: skip
+    raw = [[EPOCH + i, m] for i, m in enumerate(messages)]
+    for order in (raw, raw[::-1], [r for r in raw if "\x07" not in r[1]]):
+        out = io.StringIO()
+        TextWriter(out, stamps, color).write(parse_lines(order))
+        alone = io.StringIO()
+        for line in order:
+            TextWriter(alone, stamps, color).write(parse_lines([line]))
+        assert out.getvalue() == alone.getvalue()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Europe/Amsterdam", "America/St_Johns"])
