@@ -7,7 +7,8 @@ each. Reports go to stdout (`auth status`, `config`), notices and prompts to std
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import config
 from .api import Client
@@ -22,9 +23,8 @@ USER_TOKEN_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class LoginOptions:
-    api: ApiOptions = field(default_factory=ApiOptions)
+class LoginOptions(NamedTuple):
+    api: ApiOptions = ApiOptions()
     with_token: bool = False
     email: str | None = None
 

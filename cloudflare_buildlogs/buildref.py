@@ -8,7 +8,7 @@ The other way round, `dashboard_url` gives a build's page when its account and W
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import UsageError
@@ -23,8 +23,7 @@ URL_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class BuildRef:
+class BuildRef(NamedTuple):
     uuid: str
     account_id: str | None = None
     worker: str | None = None

@@ -9,8 +9,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import config
 from .buildref import BuildRef, dashboard_url
@@ -32,7 +31,6 @@ from .render import (
 )
 from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
-from .wrangler import find_config
 
 if TYPE_CHECKING:
     from .store import EntryWriter, Kept
@@ -42,8 +40,7 @@ DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck b
 TAG_RE = re.compile(r"[0-9a-f]{32}")
 
 
-@dataclass(frozen=True)
-class LogOptions:
+class LogOptions(NamedTuple):
     output: OutputFormat = OutputFormat.TEXT
     timestamps: TimestampMode = TimestampMode.LOCAL
     color: str = "auto"
@@ -59,8 +56,7 @@ class LogOptions:
     summary: SummaryFormat | None = None  # print the summary instead of the log
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """The build to read, and what is known of its Worker: `label` to show, `name` for the
     dashboard URL (a tag is no name), `environment` from a dashboard URL."""
 
@@ -74,31 +70,28 @@ class Target:
         return cls(ref.uuid, ref.worker, ref.worker, ref.environment)
 
 
-@dataclass(frozen=True)
-class GetOptions:
+class GetOptions(NamedTuple):
     build: BuildRef
-    api: ApiOptions = field(default_factory=ApiOptions)
+    api: ApiOptions = ApiOptions()
     log: LogOptions = LogOptions()
 
 
-@dataclass(frozen=True)
-class LatestOptions:
+class LatestOptions(NamedTuple):
     worker: str | None = None
     branch: str | None = None
     commit: str | None = None
     wait: bool = False
-    api: ApiOptions = field(default_factory=ApiOptions)
+    api: ApiOptions = ApiOptions()
     log: LogOptions = LogOptions()
 
 
-@dataclass(frozen=True)
-class ListOptions:
+class ListOptions(NamedTuple):
     worker: str | None = None
     branch: str | None = None
     limit: int = 20
     output: OutputFormat = OutputFormat.TEXT
     color: str = "auto"
-    api: ApiOptions = field(default_factory=ApiOptions)
+    api: ApiOptions = ApiOptions()
 
 
 # -- printing a log ----------------------------------------------------------------------------
@@ -307,10 +300,9 @@ def run_get(opts: GetOptions, env: Env) -> ExitCode:
 # -- summaries ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SummaryOptions:
+class SummaryOptions(NamedTuple):
     build: BuildRef
-    api: ApiOptions = field(default_factory=ApiOptions)
+    api: ApiOptions = ApiOptions()
     log: LogOptions = LogOptions(summary=SummaryFormat.TEXT)
 
 
@@ -389,8 +381,7 @@ def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:
 # -- finding builds by Worker ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Worker:
+class Worker(NamedTuple):
     name: str | None
     tag: str
 
@@ -401,6 +392,8 @@ class Worker:
 
 def worker_from_folder(env: Env) -> str:
     """The Worker named by the nearest wrangler configuration, for commands given none."""
+    from .wrangler import find_config
+
     found = find_config(env.cwd)
     if found is None:
         raise UsageError(

@@ -6,24 +6,17 @@ flag > environment > the active profile in config.toml > built-in default.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import stat
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 CONFIG_FILE_NAME = "config.toml"
@@ -44,8 +37,7 @@ DEFAULT_CACHE_MAX_MB = 500
 SECRET_KEYS = ("api_token", "api_key")
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     """A token, or the legacy email + global API key; `source` says where it came from."""
 
     source: str
@@ -58,14 +50,12 @@ class Credentials:
         return tuple(s for s in (self.token, self.api_key) if s)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     value: str | None
     source: str
 
 
-@dataclass(frozen=True)
-class CacheSettings:
+class CacheSettings(NamedTuple):
     """The local store of finished logs (contract section 12): on or off, where, how big."""
 
     enabled: bool
@@ -86,8 +76,7 @@ class CacheSettings:
         return self.max_mb * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     profile: str
     profile_source: str
     profile_exists: bool
@@ -107,8 +96,7 @@ class Settings:
         return self.credentials.secrets if self.credentials else ()
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     path: Path
     data: dict[str, Any]
     warnings: tuple[str, ...]
@@ -136,6 +124,10 @@ def load_config(path: Path) -> ConfigFile:
         return ConfigFile(path, {}, ())
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    if sys.version_info >= (3, 11):  # imported only when there is a file: ~6 ms
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -305,6 +297,8 @@ def _cache(environ: Mapping[str, str], file: ConfigFile) -> CacheSettings:
 
 def _fingerprint(api_url: str | None, credentials: Credentials) -> str:
     """Names a credential without holding it: a digest of the API URL and the secret."""
+    import hashlib  # only when an account must be looked up or remembered
+
     secret = credentials.token or f"{credentials.email}:{credentials.api_key}"
     return hashlib.sha256(f"{api_url}\n{secret}".encode()).hexdigest()[:32]
 

@@ -6,10 +6,8 @@ their own `Env`.
 
 from __future__ import annotations
 
-import getpass
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +35,8 @@ def _default_http_client(timeout: float, tls: bool = True) -> httpx.Client:
 
 def _git_head(cwd: Path) -> str:
     """`git rev-parse HEAD` in `cwd`, for `--commit HEAD`."""
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -52,6 +52,12 @@ def _git_head(cwd: Path) -> str:
             "repository with a commit?"
         ) from exc
     return done.stdout.strip().lower()
+
+
+def _ask_secret(prompt: str) -> str:
+    import getpass
+
+    return getpass.getpass(prompt)
 
 
 def _ask(prompt: str) -> str:
@@ -81,7 +87,7 @@ class Env:
     stdin: TextIO | None = None
     stdin_tty: bool = False
     # Asks on the terminal: the secret without echo, the answer as typed.
-    ask_secret: Callable[[str], str] = getpass.getpass
+    ask_secret: Callable[[str], str] = field(default=lambda prompt: _ask_secret(prompt))
     ask: Callable[[str], str] = field(default=lambda prompt: _ask(prompt))
     width: int = 80  # the terminal's columns, for what is drawn on it
 

@@ -7,7 +7,7 @@ reads and which exit status a script sees (contract section 4).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class ExitCode(enum.IntEnum):
@@ -72,8 +72,7 @@ class WaitTimeout(CliError):
     code = ExitCode.TIMEOUT
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What the user sees for an error: one message, maybe a hint, and the exit status."""
 
     message: str

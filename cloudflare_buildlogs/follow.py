@@ -13,8 +13,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol, TypeVar, cast
+from typing import NamedTuple, Protocol, TypeVar, cast
 
 from .errors import ApiError, WaitTimeout
 from .models import Build, LogLine, LogPage
@@ -32,14 +31,14 @@ class BuildSource(LogSource, Protocol):
     def get_build(self, account_id: str, build_uuid: str) -> Build: ...
 
 
-@dataclass
 class Position:
     """Where the next read starts: at `cursor` (None: the beginning), skipping the first
     `skip` lines found there, which were already shown."""
 
-    cursor: str | None = None
-    skip: int = 0
-    shown: int = 0
+    __slots__ = ("cursor", "shown", "skip")
+
+    def __init__(self, cursor: str | None = None, skip: int = 0, shown: int = 0) -> None:
+        self.cursor, self.skip, self.shown = cursor, skip, shown
 
 
 def read_pass(
@@ -115,14 +114,12 @@ class Budget:
         self.tokens -= requests
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     monotonic: Callable[[], float]
     sleep: Callable[[float], None]
 
 
-@dataclass(frozen=True)
-class Polled:
+class Polled(NamedTuple):
     """A poll has read the log to its current end. `build` is the state the poll saw, when
     it asked (only while the log is quiet); `quiet` when the poll brought no line."""
 
@@ -130,8 +127,7 @@ class Polled:
     quiet: bool
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(NamedTuple):
     """The build stopped, and its whole log has been read."""
 
     build: Build

@@ -6,15 +6,14 @@ more about this error, visit: URL" is a hint too. Data, not logic: add a row, no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .render import strip_escapes
 
 DOCS = "https://developers.cloudflare.com"
 
 
-@dataclass(frozen=True)
-class Hint:
+class Hint(NamedTuple):
     text: str
     url: str | None
 

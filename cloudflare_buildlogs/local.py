@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from . import config
 from .commands import LogOptions, copy_pages, open_output, summary_pipeline, write_summary_as
@@ -23,8 +22,7 @@ from .session import ApiOptions, resolve
 from .store import Store
 
 
-@dataclass(frozen=True)
-class ViewOptions:
+class ViewOptions(NamedTuple):
     source: str  # a path, or "-" for standard input
     log: LogOptions
 

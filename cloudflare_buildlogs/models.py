@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 import json
 import math
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 # Above this magnitude an epoch number is taken as milliseconds (1e11 s is the year 5138).
 MILLIS_THRESHOLD = 1e11
@@ -122,8 +121,7 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """The fields of a build the tool shows or decides on; all optional but the uuid."""
 
     build_uuid: str
@@ -179,8 +177,7 @@ class Build:
         )
 
 
-@dataclass(frozen=True)
-class LogPage:
+class LogPage(NamedTuple):
     """One page of the log endpoint."""
 
     lines: list[LogLine]
@@ -197,8 +194,7 @@ class LogPage:
         )
 
 
-@dataclass(frozen=True)
-class Script:
+class Script(NamedTuple):
     """A Worker: `name` is what people call it, `tag` the immutable id the Builds API wants."""
 
     name: str
@@ -210,8 +206,7 @@ class Script:
         return cls(name=_text(data.get("id")) or "", tag=_text(data.get("tag")) or "")
 
 
-@dataclass(frozen=True)
-class TokenInfo:
+class TokenInfo(NamedTuple):
     """What `/user/tokens/verify` says of a token (nothing of its permissions)."""
 
     status: str
@@ -226,8 +221,7 @@ class TokenInfo:
         )
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     id: str
     name: str
 

@@ -9,7 +9,7 @@ state is known. Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .models import Build, LogLine, Tracked, parse_time
 from .render import strip_escapes
@@ -51,14 +51,13 @@ def parse_phases(value: str) -> frozenset[str]:
     return frozenset(names)
 
 
-@dataclass
 class Phase:
     """What is known of a phase that began: its first line, when, and how many lines."""
 
-    name: str
-    first_line: int
-    started: float | None
-    lines: int = 0
+    __slots__ = ("first_line", "lines", "name", "started")
+
+    def __init__(self, name: str, first_line: int, started: float | None) -> None:
+        self.name, self.first_line, self.started, self.lines = name, first_line, started, 0
 
 
 class Tracker:
@@ -109,8 +108,7 @@ class Tracker:
             self.phases[-1].lines = last - self.phases[-1].first_line + 1
 
 
-@dataclass(frozen=True)
-class PhaseReport:
+class PhaseReport(NamedTuple):
     name: str
     first_line: int
     started: float | None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .classify import is_error, page_may_have_errors
@@ -77,11 +76,13 @@ class ContextFilter:
         return out
 
 
-@dataclass
 class Group:
     """Error lines and their context, consecutive in the log."""
 
-    lines: list[tuple[Tracked, bool]] = field(default_factory=list)
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: list[tuple[Tracked, bool]]) -> None:
+        self.lines = lines
 
     @property
     def phases(self) -> set[str]:

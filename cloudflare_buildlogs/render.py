@@ -13,8 +13,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import NoReturn, TextIO, cast
+from typing import NamedTuple, NoReturn, TextIO, cast
 
 from .models import LogLine, Tracked
 
@@ -207,8 +206,7 @@ def _elapsed(delta: float, subsecond: bool) -> str:
 # -- writers ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BuildEnd:
+class BuildEnd(NamedTuple):
     """How a build ended, when the command knows it (contract section 5, ndjson `end`)."""
 
     build_uuid: str

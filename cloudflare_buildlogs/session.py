@@ -8,8 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import config
 from .config import Credentials, Settings
@@ -24,8 +23,7 @@ if TYPE_CHECKING:  # httpx costs ~100 ms to import: a build read from the store 
 HTTP_TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
-class ApiOptions:
+class ApiOptions(NamedTuple):
     profile: str | None = None
     account_id: str | None = None
     api_url: str | None = None

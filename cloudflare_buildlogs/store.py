@@ -18,7 +18,6 @@ fetched again. The size is bounded; the least recently read entries go first.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -26,9 +25,8 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .models import Build, BuildStatus, LogLine, parse_lines
 
@@ -49,20 +47,18 @@ def entry_name(api_url: str, account_id: str, build_uuid: str) -> str:
 
 
 def _build_record(build: Build) -> dict[str, Any]:
-    record = dataclasses.asdict(build)
+    record = build._asdict()
     record["status"] = build.status.value
     return record
 
 
 def _build_from(record: Any) -> Build:
-    fields = {f.name for f in dataclasses.fields(Build)}
-    if not isinstance(record, dict) or set(record) != fields:
+    if not isinstance(record, dict) or set(record) != set(Build._fields):
         raise ValueError("not a build record")
     return Build(**{**record, "status": BuildStatus(record["status"])})
 
 
-@dataclass(frozen=True)
-class EntryInfo:
+class EntryInfo(NamedTuple):
     path: Path
     build_uuid: str
     account_id: str
@@ -73,8 +69,7 @@ class EntryInfo:
     kept_at: str
 
 
-@dataclass(frozen=True)
-class Kept:
+class Kept(NamedTuple):
     """A verified entry: its build record, and its pages, read back as they were kept."""
 
     build: Build

@@ -8,8 +8,7 @@ for `$GITHUB_STEP_SUMMARY` and pull-request comments, and `draw` the rich layout
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .buildref import dashboard_url
 from .follow import format_duration
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     build_uuid: str
     account_id: str | None
     worker: str | None

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,8 +27,7 @@ _JSONC = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class WranglerConfig:
+class WranglerConfig(NamedTuple):
     path: Path
     name: str | None
     env_names: tuple[str, ...]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import httpx
@@ -39,8 +38,7 @@ _AUTH_CODES = frozenset({10000, 9109, 12005, 6003, 6102, 6103, 6111})
 _ROUTE_CODES = frozenset({7000, 7003})
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     result: Any
     result_info: dict[str, Any]
     messages: tuple[str, ...]

@@ -8,6 +8,7 @@ checks of what was typed in `checks`.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -29,12 +30,29 @@ from .checks import parse_duration
 __all__ = ["PROG", "app", "main", "parse_duration", "run"]
 
 
+def _app_for(argv: Sequence[str], env: Env) -> typer.Typer:
+    """The app with only the command that runs: typer turns every command it has into a click
+    command on every run (~10 ms for all of ours), and a run needs one. The whole app for
+    help, completion, or a name that is no command (so the error can list them)."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name is None or any(k.startswith("_CF_BUILDLOGS_COMPLETE") for k in env.environ):
+        return app
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    trimmed = copy.copy(app)
+    trimmed.registered_commands, trimmed.registered_groups = commands, groups
+    return trimmed
+
+
 def run(argv: Sequence[str] | None, env: Env) -> int:
     """Parse and run; returns the exit status. Usage errors are one line and a hint."""
-    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(_app_for(args, env))
     try:
         result = command.main(
-            args=list(argv) if argv is not None else None,
+            args=args,
             prog_name=PROG,
             standalone_mode=False,
             obj=env,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ..errors import UsageError
 
@@ -112,8 +111,7 @@ def color_choice(color: str) -> str:
     return color
 
 
-@dataclass(frozen=True)
-class LogFlags:
+class LogFlags(NamedTuple):
     """The log flags of `get` and `latest` as typed, before they are checked together."""
 
     output: str
@@ -129,8 +127,7 @@ class LogFlags:
     exit_status: bool
 
 
-@dataclass(frozen=True)
-class ViewFlags:
+class ViewFlags(NamedTuple):
     """What of the log to show, and how: the filters, redaction, and the summary instead."""
 
     errors: bool = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 import typer
@@ -324,7 +323,7 @@ def demo_command(
         log = LogOptions(follow=follow, interval=0.5, summary=fmt)
         return run_demo(
             env,
-            dataclasses.replace(log, redact=fmt is not None and fmt.value == "markdown"),
+            log._replace(redact=fmt is not None and fmt.value == "markdown"),
             failed,
         )
 
