@@ -5,7 +5,6 @@ No parsing (that is `cli.py`), no HTTP details (that is `api/`), no formatting (
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -545,7 +544,7 @@ def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> E
             config.ENV_CONFIG_DIR: str(server.scratch_dir),
             config.ENV_NO_CACHE: "1",  # the fake's builds are not worth keeping
         }
-        demo_env = dataclasses.replace(env, environ=environ)
+        demo_env = env.replace(environ=environ)
         if env.stderr_tty:
             env.error_line(f"demo: a fake Cloudflare API is serving on {server.url}")
         uuid = fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD

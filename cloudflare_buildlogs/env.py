@@ -11,9 +11,8 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import UsageError
 
@@ -70,26 +69,47 @@ def _ask(prompt: str) -> str:
     return line.rstrip("\n")
 
 
-@dataclass
 class Env:
-    stdout: TextIO
-    stderr: TextIO
-    environ: Mapping[str, str]
-    stdout_tty: bool = False
-    stderr_tty: bool = False
-    cwd: Path = field(default_factory=Path.cwd)
-    now: Callable[[], float] = time.time
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    http_client: Callable[[float, bool], httpx.Client] = _default_http_client
-    secrets: set[str] = field(default_factory=set)
-    git_head_of: Callable[[Path], str] = _git_head
-    stdin: TextIO | None = None
-    stdin_tty: bool = False
-    # Asks on the terminal: the secret without echo, the answer as typed.
-    ask_secret: Callable[[str], str] = field(default=lambda prompt: _ask_secret(prompt))
-    ask: Callable[[str], str] = field(default=lambda prompt: _ask(prompt))
-    width: int = 80  # the terminal's columns, for what is drawn on it
+    """The impure world of one run. A plain class, not a dataclass: creating a dataclass costs
+    a millisecond or two of every run's start-up (see performance notes)."""
+
+    def __init__(
+        self,
+        stdout: TextIO,
+        stderr: TextIO,
+        environ: Mapping[str, str],
+        stdout_tty: bool = False,
+        stderr_tty: bool = False,
+        cwd: Path | None = None,
+        now: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        http_client: Callable[[float, bool], httpx.Client] = _default_http_client,
+        secrets: set[str] | None = None,
+        git_head_of: Callable[[Path], str] = _git_head,
+        stdin: TextIO | None = None,
+        stdin_tty: bool = False,
+        # Asks on the terminal: the secret without echo, the answer as typed.
+        ask_secret: Callable[[str], str] = _ask_secret,
+        ask: Callable[[str], str] = _ask,
+        width: int = 80,  # the terminal's columns, for what is drawn on it
+    ) -> None:
+        self.stdout, self.stderr, self.environ = stdout, stderr, environ
+        self.stdout_tty, self.stderr_tty = stdout_tty, stderr_tty
+        self.cwd = Path.cwd() if cwd is None else cwd
+        self.now, self.monotonic, self.sleep = now, monotonic, sleep
+        self.http_client = http_client
+        self.secrets = set() if secrets is None else secrets
+        self.git_head_of = git_head_of
+        self.stdin, self.stdin_tty = stdin, stdin_tty
+        self.ask_secret, self.ask = ask_secret, ask
+        self.width = width
+
+    def replace(self, **changes: Any) -> Env:
+        """A copy with some attributes changed (the demo's environment, for one)."""
+        copy = Env.__new__(Env)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
 
     def git_head(self) -> str:
         return self.git_head_of(self.cwd)
