@@ -116,7 +116,7 @@ def test_every_line_once_in_order_through_a_slow_writer(
     args: list[str], state: fake_api.State, api: dict[str, str]
 ) -> None:
     lines = [
-        [1_700_000_000 + i // 20, f"line {i}" + (" Error: x" if i % 97 == 0 else "")]
+        [1_700_000_000 + i // 20, f"Error: x {i}" if i % 97 == 0 else f"line {i}"]
         for i in range(2_000)
     ]
     state.add(fake_api.FakeBuild(BUILD, lines))
