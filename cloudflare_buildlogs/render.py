@@ -67,25 +67,20 @@ def strip_escapes(text: str) -> str:
     return _ESCAPES.sub("", text)
 
 
+_NEEDS_CARE_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DELETE_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
-ESC, NL = "\x1b", "\n"
-CLEAN, ESCAPES_ONLY, ANY = "clean", "escapes only", "any"
-_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
-_DELETE_OTHER_CONTROLS = {k: v for k, v in _DELETE_CONTROLS.items() if k != 0x1B}
 
 
-def _care(text: str) -> str:
-    """What a page's lines need before they may reach a terminal: nothing (the usual page),
-    escape sequences handled on the lines that hold one (a coloured line among plain ones), or
-    a look at every line (any other control character). Lines are joined by line breaks; a
-    message ending in one shows as a doubled break."""
-    if text.isascii():  # str.translate answers ~5x faster than the regex on ASCII
-        other = len(text.translate(_DELETE_OTHER_CONTROLS)) != len(text)
-    else:
-        other = _OTHER_CONTROLS.search(text) is not None
-    if other:
-        return ANY
-    return ESCAPES_ONLY if ESC in text or "\n\n" in text else CLEAN
+def _page_has_controls(text: str) -> bool:
+    """Whether a page holds any control character but a line break, or a message that ends in
+    one (a doubled break): then its lines are looked at one by one.
+
+    For ASCII text `str.translate` answers ~5x faster than the regex, which matters once a page
+    (tens of kilobytes, every page of every log); for other text the regex is the faster.
+    """
+    if text.isascii():
+        return len(text.translate(_DELETE_CONTROLS)) != len(text) or "\n\n" in text
+    return _NEEDS_CARE_BUT_NEWLINE.search(text) is not None or "\n\n" in text
 
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
@@ -281,48 +276,40 @@ class TextWriter(Writer):
         return "".join(parts)
 
     def _lines(self, lines: Sequence[Line]) -> str:
-        stamp, color = self.stamper, self.color
-        if color:  # a terminal's lines: the timestamp dimmed, the build's own colours kept
-            care = _care("".join([f"{line[3]}\n" for line in lines]))
+        """The page's lines as text. The usual page goes out as it came, checked once; on a
+        page with a coloured or odd line, only the lines that are not plainly printable
+        (`str.isprintable`, in C) are sanitised: a coloured line costs what a coloured line
+        costs, not its whole page."""
+        stamp = self.stamper
+        if self.color:  # a terminal's lines: the timestamp dimmed, the build's own colours kept
             if stamp is None:
-                return "".join([f"{_clean(line[3], care, True)}\n" for line in lines])
+                return "".join([f"{_shown(line[3], True)}\n" for line in lines])
             return "".join(
-                [f"\x1b[2m{stamp(line)}\x1b[0m  {_clean(line[3], care, True)}\n" for line in lines]
+                [f"\x1b[2m{stamp(line)}\x1b[0m  {_shown(line[3], True)}\n" for line in lines]
             )
-        # The usual page is written as it came: check the page once, not each line.
         if stamp is None:
             text = "".join([f"{line[3]}\n" for line in lines])
-        else:
-            cached = stamp.cached  # inlined: the usual line costs no call
-            text = "".join(
-                [
-                    f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n"
-                    for line in lines
-                ]
-            )
-        care = _care(text)
-        if care is CLEAN:
+            if not _page_has_controls(text):
+                return text
+            return "".join([f"{_shown(line[3], False)}\n" for line in lines])
+        cached = stamp.cached  # inlined: the usual line costs no call
+        text = "".join(
+            [f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n" for line in lines]
+        )
+        if not _page_has_controls(text):
             return text
-        if care is ESCAPES_ONLY:  # a coloured line costs what a coloured line costs
-            if stamp is None:
-                return "".join(
-                    [f"{sanitize(m, False) if ESC in m or m[-1:] == NL else m}\n"
-                     for m in [line[3] for line in lines]]
-                )  # fmt: skip
-            return "".join(
-                [f"{(not line[2] and cached(line[1])) or stamp(line)}  "
-                 f"{sanitize(m, False) if ESC in m or m[-1:] == NL else m}\n"
-                 for line in lines for m in (line[3],)]
-            )  # fmt: skip
-        if stamp is None:
-            return "".join([sanitize(line[3], False) + "\n" for line in lines])
-        return "".join([f"{stamp(line)}  {sanitize(line[3], False)}\n" for line in lines])
+        return "".join(
+            [
+                f"{(not line[2] and cached(line[1])) or stamp(line)}  "
+                f"{m if m.isprintable() else sanitize(m, False)}\n"
+                for line in lines
+                for m in (line[3],)
+            ]
+        )
 
 
-def _clean(message: str, care: str, keep_color: bool) -> str:
-    if care is CLEAN or (care is ESCAPES_ONLY and ESC not in message and message[-1:] != NL):
-        return message
-    return sanitize(message, keep_color)
+def _shown(message: str, keep_color: bool) -> str:
+    return message if message.isprintable() else sanitize(message, keep_color)
 
 
 _string: Callable[[str], str] = json.encoder.encode_basestring
