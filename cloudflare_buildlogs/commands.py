@@ -271,7 +271,8 @@ def _follow(
     poller = _poller(session, env, opts, f"build {build_uuid} is still running")
     spinner = Spinner(env)
     try:
-        for event in prefetch(follow(session.client, session.account_id, build_uuid, poller)):
+        events = follow(session.client, session.account_id, [build_uuid], poller)
+        for _, event in prefetch(events):
             if isinstance(event, list):
                 spinner.stop()
                 out.write(event)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, Protocol, TypeVar, cast
 
 from .errors import ApiError, WaitTimeout
@@ -136,9 +136,29 @@ class Finished(NamedTuple):
 FollowEvent = list[LogLine] | Polled | Finished
 
 
+class Schedule:
+    """How long until a build is polled again: `interval` while its lines flow, stretching
+    x1.5 up to MAX_INTERVAL while it is quiet."""
+
+    __slots__ = ("delay", "interval")
+
+    def __init__(self, interval: float) -> None:
+        self.interval = self.delay = interval
+
+    def pause(self, active: bool) -> float:
+        """The pause after a poll; `active` when it brought something new."""
+        if active:
+            self.delay = self.interval
+        pause = self.delay
+        if not active:  # the next quiet poll waits longer
+            self.delay = min(MAX_INTERVAL, max(self.delay * 1.5, self.interval))
+        return pause
+
+
 class Poller:
-    """Polls politely: `interval` while lines flow, stretching to MAX_INTERVAL while quiet,
-    within a request budget, and never past the deadline (then WaitTimeout)."""
+    """Polls politely for a whole command, however many builds it follows: each build by its
+    own `Schedule`, all of them within one request budget, and never past the deadline
+    (then WaitTimeout)."""
 
     def __init__(
         self,
@@ -151,20 +171,22 @@ class Poller:
         self.clock, self.interval, self.what = clock, interval, what
         self.deadline = None if timeout is None else clock.monotonic() + timeout
         self.timeout = timeout
-        self.delay = interval
+        self.schedule = Schedule(interval)
         self.requests = requests
         self.spent = requests()
         self.budget = Budget(clock.monotonic)
 
     def wait(self, active: bool) -> None:
-        """Sleep before the next poll; `active` when the last poll brought something new."""
+        """Sleep before the next poll of the one thing polled; `active` when the last poll
+        brought something new."""
+        self.wait_until(self.clock.monotonic() + self.schedule.pause(active))
+
+    def wait_until(self, due: float) -> None:
+        """Sleep until `due`, or longer while the request budget is spent; never past the
+        deadline."""
         used = self.requests() - self.spent
         self.budget.spend(used)
-        if active:
-            self.delay = self.interval
-        pause = max(self.delay, self.budget.delay())
-        if not active:  # the next quiet poll waits longer
-            self.delay = min(MAX_INTERVAL, max(self.delay * 1.5, self.interval))
+        pause = max(due - self.clock.monotonic(), self.budget.delay(), 0.0)
         if self.deadline is not None:
             left = self.deadline - self.clock.monotonic()
             if left <= 0:
@@ -177,31 +199,52 @@ class Poller:
         self.spent = self.requests()
 
 
+class _Followed:
+    """One build being followed: where its log was read to, and when it is polled next."""
+
+    __slots__ = ("done", "due", "index", "position", "quiet", "schedule", "uuid")
+
+    def __init__(self, index: int, uuid: str, interval: float) -> None:
+        self.index, self.uuid = index, uuid
+        self.position, self.schedule = Position(), Schedule(interval)
+        self.quiet, self.done, self.due = True, False, float("-inf")
+
+
 def follow(
     source: BuildSource,
     account_id: str,
-    build_uuid: str,
+    build_uuids: Sequence[str],
     poller: Poller,
-) -> Iterator[FollowEvent]:
-    """Lines as they arrive, Polled after each poll, then Finished.
+) -> Iterator[tuple[int, FollowEvent]]:
+    """(index of the build, event): lines as they arrive, Polled after each poll, then
+    Finished; for one build or several at once, in the same loop (a single build is the case
+    of one).
 
-    The status is asked for only when the log has gone quiet (while lines flow the build is
-    plainly running), which halves the requests of a busy build. The log is read after the
+    A build's status is asked for only when its log has gone quiet (while lines flow the build
+    is plainly running), which halves the requests of a busy build. The log is read after the
     status: a build seen stopped had written all its lines before that read began, so the
-    read reaches the true end.
+    read reaches the true end. Each build is polled when its schedule says (quiet builds
+    least), all within the poller's one budget; a build that stopped is not polled again.
     """
-    position = Position()
-    quiet = True
-    while True:
-        build = source.get_build(account_id, build_uuid) if quiet else None
-        before = position.shown
-        yield from read_pass(source, account_id, build_uuid, position)
-        if build is not None and build.stopped:
-            yield Finished(build)
-            return
-        quiet = position.shown == before
-        yield Polled(build, quiet)
-        poller.wait(active=not quiet)
+    builds = [_Followed(i, uuid, poller.interval) for i, uuid in enumerate(build_uuids)]
+    while builds:
+        for each in builds:
+            if each.due > poller.clock.monotonic():
+                continue
+            build = source.get_build(account_id, each.uuid) if each.quiet else None
+            before = each.position.shown
+            for lines in read_pass(source, account_id, each.uuid, each.position):
+                yield each.index, lines
+            if build is not None and build.stopped:
+                each.done = True
+                yield each.index, Finished(build)
+                continue
+            each.quiet = each.position.shown == before
+            yield each.index, Polled(build, each.quiet)
+            each.due = poller.clock.monotonic() + each.schedule.pause(not each.quiet)
+        builds = [each for each in builds if not each.done]
+        if builds:
+            poller.wait_until(min(each.due for each in builds))
 
 
 T = TypeVar("T")
