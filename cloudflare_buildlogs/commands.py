@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import config
@@ -20,8 +20,10 @@ from .phases import FAILED_OUTCOMES
 from .pipeline import Collector, Discard, Output, Pipeline
 from .render import (
     BuildEnd,
+    NdjsonWriter,
     OutputFormat,
     SummaryFormat,
+    TextWriter,
     TimestampMode,
     Writer,
     assert_never,
@@ -76,7 +78,8 @@ class GetOptions(NamedTuple):
 
 
 class LatestOptions(NamedTuple):
-    worker: str | None = None
+    workers: tuple[str, ...] = ()  # names or tags; none: the folder's, or every one with all_
+    all_workers: bool = False
     branch: str | None = None
     commit: str | None = None
     wait: bool = False
@@ -96,7 +99,7 @@ class ListOptions(NamedTuple):
 # -- printing a log ----------------------------------------------------------------------------
 
 
-def _poller(session: Session, env: Env, opts: LogOptions, what: str) -> Poller:
+def make_poller(session: Session, env: Env, opts: LogOptions, what: str) -> Poller:
     clock = Clock(env.monotonic, env.sleep)
     return Poller(clock, opts.interval, opts.timeout, lambda: session.client.requests, what)
 
@@ -105,13 +108,20 @@ def _exit_for(build: Build) -> ExitCode:
     return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
 
 
-def open_output(env: Env, opts: LogOptions, build_uuid: str | None) -> Output:
+def open_output(
+    env: Env, opts: LogOptions, build_uuid: str | None, worker: tuple[str, str] | None = None
+) -> Output:
     """The writer for the format, behind the pipeline when anything needs line numbers or
-    phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end."""
-    terminal = opts.output is OutputFormat.TEXT and env.stdout_tty
+    phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end.
+    `worker` (its text prefix, its name) when several Workers are printed at once."""
+    terminal = opts.output is OutputFormat.TEXT and env.stdout_tty and worker is None
     color = env.color(opts.color)
     writer: Writer
-    if terminal:
+    if worker is not None and opts.output is OutputFormat.TEXT:
+        writer = TextWriter(env.stdout, opts.timestamps, color, opts.follow, opts.errors, worker[0])
+    elif worker is not None and opts.output is OutputFormat.NDJSON:
+        writer = NdjsonWriter(env.stdout, {"worker": worker[1], "build_uuid": build_uuid or ""})
+    elif terminal:
         from .terminal import TerminalWriter
 
         writer = TerminalWriter(
@@ -127,7 +137,8 @@ def open_output(env: Env, opts: LogOptions, build_uuid: str | None) -> Output:
             flush=opts.follow,
             separators=opts.errors,
         )
-    track = terminal or opts.follow or opts.output is not OutputFormat.TEXT
+    # Several Workers: each one's failed phase closes the command's report.
+    track = terminal or opts.follow or opts.output is not OutputFormat.TEXT or worker is not None
     return Output(
         writer,
         track=track or opts.errors or opts.redact or opts.phases is not None,
@@ -143,7 +154,7 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     """The log to stdout; with --follow or --exit-status, the build's outcome as the status.
     A kept build is printed from the local store, with no request at all."""
     build_uuid = target.build_uuid
-    kept = _kept(session, build_uuid)
+    kept = kept_build(session, build_uuid)
     if opts.summary is not None:
         status = kept.build if kept else _build(session, build_uuid)
         return print_summary(session, env, target, status, opts, kept)
@@ -155,14 +166,14 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             build = kept.build
             copy_pages(kept.pages(), out)
         elif opts.follow:
-            keeper = _keeper(session, build_uuid)
+            keeper = keeper_for(session, build_uuid)
             build = _follow(session, env, build_uuid, opts, out, keeper)
         else:
             # The status first: a build seen stopped has all its lines, so the log read next
             # is its whole log (and may be kept).
             if opts.exit_status or session.store is not None:
                 build = _build(session, build_uuid)
-                keeper = _keeper(session, build_uuid) if build.stopped else None
+                keeper = keeper_for(session, build_uuid) if build.stopped else None
             pages = read_log(session.client, session.account_id, build_uuid)
             copy_pages(prefetch(pages), out, keeper)
     except BaseException:
@@ -198,7 +209,7 @@ def copy_pages(
         out.release_tail()
 
 
-def _kept(session: Session, build_uuid: str) -> Kept | None:
+def kept_build(session: Session, build_uuid: str) -> Kept | None:
     store = session.store
     if store is None:
         return None
@@ -209,7 +220,7 @@ def _kept(session: Session, build_uuid: str) -> Kept | None:
     return kept
 
 
-def _keeper(session: Session, build_uuid: str) -> EntryWriter | None:
+def keeper_for(session: Session, build_uuid: str) -> EntryWriter | None:
     store = session.store
     if store is None:
         return None
@@ -268,7 +279,7 @@ def _follow(
     out: Output,
     keeper: EntryWriter | None,
 ) -> Build:
-    poller = _poller(session, env, opts, f"build {build_uuid} is still running")
+    poller = make_poller(session, env, opts, f"build {build_uuid} is still running")
     spinner = Spinner(env)
     try:
         events = follow(session.client, session.account_id, [build_uuid], poller)
@@ -328,7 +339,7 @@ def print_summary(
     if kept is not None:
         copy_pages(kept.pages(), pipeline)
     else:
-        keeper = _keeper(session, target.build_uuid) if build.stopped else None
+        keeper = keeper_for(session, target.build_uuid) if build.stopped else None
         copy_pages(
             prefetch(read_log(session.client, session.account_id, target.build_uuid)),
             pipeline,
@@ -408,24 +419,35 @@ def worker_from_folder(env: Env) -> str:
 
 def resolve_worker(session: Session, given: str | None, env: Env) -> Worker:
     """A Worker's tag, from a tag, a name (through the scripts list), or the folder."""
-    name = given or worker_from_folder(env)
-    if TAG_RE.fullmatch(name.lower()):
-        return Worker(None, name.lower())
-    try:
-        scripts = session.client.list_scripts(session.account_id)
-    except AuthError as exc:
-        raise AuthError(
-            f"cannot map the Worker name {name!r} to its tag: {exc.message}",
-            'the token also needs "Workers Scripts Read" to use names; or pass the Worker\'s '
-            "32-hex tag (dashboard: Workers & Pages, the Worker, Settings)",
-        ) from exc
-    for script in scripts:
-        if script.name == name:
-            return Worker(name, script.tag)
-    raise NotFoundError(
-        f"no Worker named {name!r} in account {session.account_id}",
-        "check the name and the account id",
-    )
+    return resolve_workers(session, [given or worker_from_folder(env)])[0]
+
+
+def resolve_workers(session: Session, names: Sequence[str]) -> list[Worker]:
+    """Each Worker's tag: a tag as given, names through one read of the scripts list."""
+    tags: dict[str, str] = {}
+    named = [n for n in names if not TAG_RE.fullmatch(n.lower())]
+    if named:
+        try:
+            scripts = session.client.list_scripts(session.account_id)
+        except AuthError as exc:
+            raise AuthError(
+                f"cannot map the Worker name {named[0]!r} to its tag: {exc.message}",
+                'the token also needs "Workers Scripts Read" to use names; or pass the '
+                "Worker's 32-hex tag (dashboard: Workers & Pages, the Worker, Settings)",
+            ) from exc
+        tags = {script.name: script.tag for script in scripts}
+    workers = []
+    for name in names:
+        if TAG_RE.fullmatch(name.lower()):
+            workers.append(Worker(None, name.lower()))
+        elif name in tags:
+            workers.append(Worker(name, tags[name]))
+        else:
+            raise NotFoundError(
+                f"no Worker named {name!r} in account {session.account_id}",
+                "check the name and the account id",
+            )
+    return workers
 
 
 def _matches(build: Build, opts: LatestOptions, commit: str | None) -> bool:
@@ -443,7 +465,7 @@ def newest_build(
     return next((b for b in builds if _matches(b, opts, commit)), None)
 
 
-def _describe(worker: Worker, opts: LatestOptions, commit: str | None) -> str:
+def describe_wanted(worker: Worker, opts: LatestOptions, commit: str | None) -> str:
     filters = [
         f"branch {opts.branch}" if opts.branch else "",
         f"commit {commit[:12]}" if commit else "",
@@ -453,18 +475,20 @@ def _describe(worker: Worker, opts: LatestOptions, commit: str | None) -> str:
 
 
 def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
-    """Print the log of a Worker's newest build (matching --branch and --commit)."""
+    """Print the log of a Worker's newest build (matching --branch and --commit). Several
+    Workers at once are `many.run_many`'s."""
+    names = worker_names(opts, env)
     commit = opts.commit
     if commit is not None and commit.upper() == "HEAD":
         commit = env.git_head()
     with open_session(opts.api, env) as session:
-        worker = resolve_worker(session, opts.worker, env)
+        worker = resolve_worker(session, names[0], env)
         build = newest_build(session, worker, opts, commit)
         if build is None and opts.wait:
             build = _wait_for_build(session, env, worker, opts, commit)
         if build is None:
             raise NotFoundError(
-                f"no build found: {_describe(worker, opts, commit)}",
+                f"no build found: {describe_wanted(worker, opts, commit)}",
                 "use --wait to wait for one to start",
             )
         if env.stderr_tty:
@@ -474,11 +498,29 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
         )
 
 
+def worker_names(opts: LatestOptions, env: Env) -> list[str]:
+    """The Workers named, or with --all every one named under the repository root, each once."""
+    if not opts.all_workers:
+        return list(dict.fromkeys(opts.workers)) or [worker_from_folder(env)]
+    from .wrangler import find_all, repository_root
+
+    root = repository_root(env.cwd)
+    configs = find_all(root)
+    names = list(dict.fromkeys(c.name for c in configs if c.name))
+    if not names:
+        raise UsageError(
+            f"--all found no Worker: no wrangler.json, wrangler.jsonc or wrangler.toml with a "
+            f"`name` under {root}",
+            "name the Workers, or run this inside the repository",
+        )
+    return names
+
+
 def _wait_for_build(
     session: Session, env: Env, worker: Worker, opts: LatestOptions, commit: str | None
 ) -> Build:
-    wanted = _describe(worker, opts, commit)
-    poller = _poller(session, env, opts.log, f"no sign yet of {wanted}")
+    wanted = describe_wanted(worker, opts, commit)
+    poller = make_poller(session, env, opts.log, f"no sign yet of {wanted}")
     spinner = Spinner(env)
     spinner.show(f"waiting for {wanted}…")
     try:

@@ -238,7 +238,9 @@ class Writer:
 
 class TextWriter(Writer):
     """`TIMESTAMP  MESSAGE` lines. With `separators` (for --errors), a `--` line between lines
-    that are not consecutive in the log, as `grep -C` prints; those lines must be tracked."""
+    that are not consecutive in the log, as `grep -C` prints; those lines must be tracked.
+    With a `prefix` (several Workers at once: their padded, maybe coloured name), every
+    line and separator starts with it."""
 
     def __init__(
         self,
@@ -247,13 +249,15 @@ class TextWriter(Writer):
         color: bool,
         flush: bool = False,
         separators: bool = False,
+        prefix: str = "",
     ) -> None:
         super().__init__(stream, flush)
         self.stamper = None if mode is TimestampMode.NONE else Stamper(mode)
         self.color = color
         self.separators = separators
         self.last_number: int | None = None
-        self.separator = "--\n"
+        self.prefix = prefix
+        self.separator = f"{prefix}--\n"
 
     def observe(self, lines: Sequence[Line]) -> None:
         stamper = self.stamper
@@ -264,15 +268,25 @@ class TextWriter(Writer):
                     break
 
     def _format(self, lines: Sequence[Line]) -> str:
+        if self.prefix:  # a line at a time: a message's inner line breaks stay inside it
+            lines_of = self._lines
+            return self._grouped(
+                lines, lambda run: "".join([self.prefix + lines_of((line,)) for line in run])
+            )
         if not self.separators:
             return self._lines(lines)
+        return self._grouped(lines, self._lines)
+
+    def _grouped(self, lines: Sequence[Line], text: Callable[[Sequence[Line]], str]) -> str:
+        if not self.separators:
+            return text(lines)
         parts, start = [], 0
         for index, line in enumerate(cast("Sequence[Tracked]", lines)):
             if self.last_number is not None and line[4] != self.last_number + 1:
-                parts += [self._lines(lines[start:index]), self.separator]
+                parts += [text(lines[start:index]), self.separator]
                 start = index
             self.last_number = line[4]
-        parts.append(self._lines(lines[start:]))
+        parts.append(text(lines[start:]))
         return "".join(parts)
 
     def _lines(self, lines: Sequence[Line]) -> str:
@@ -362,13 +376,16 @@ class JsonWriter(Writer):
 class NdjsonWriter(Writer):
     """One compact object a line, flushed as written; an `end` record when the end is known."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, extra: dict[str, str] | None = None) -> None:
+        """`extra`: fields every record gains (several Workers at once: `worker`, `build_uuid`)."""
         super().__init__(stream, flush=True)
         self.utc = Stamper(TimestampMode.UTC)
+        self.extra = extra or {}
+        self.tail = "".join(f", {_string(k)}: {_string(v)}" for k, v in self.extra.items()) + "}\n"
 
     def _format(self, lines: Sequence[Line]) -> str:
-        utc, tracked = self.utc, cast("Sequence[Tracked]", lines)
-        return "".join(['{"type": "line", ' + _json_fields(line, utc) + "}\n" for line in tracked])
+        utc, tracked, tail = self.utc, cast("Sequence[Tracked]", lines), self.tail
+        return "".join(['{"type": "line", ' + _json_fields(line, utc) + tail for line in tracked])
 
     def close(self, end: BuildEnd | None = None) -> None:
         if end is not None:
@@ -378,6 +395,7 @@ class NdjsonWriter(Writer):
                 "status": end.status,
                 "outcome": end.outcome,
                 "lines": end.lines,
+                **self.extra,
             }
             self.stream.write(json.dumps(record) + "\n")
         super().close(end)

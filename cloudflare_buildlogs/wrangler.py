@@ -8,6 +8,7 @@ may hold comments and trailing commas, as wrangler allows.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -67,3 +68,23 @@ def find_config(start: Path) -> WranglerConfig | None:
         if (folder / ".git").exists():
             return None
     return None
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest folder up from `start` that holds `.git`; `start` itself when none does."""
+    return next((f for f in [start, *start.parents] if (f / ".git").exists()), start)
+
+
+def find_all(root: Path) -> list[WranglerConfig]:
+    """Every wrangler configuration under `root`, a folder's one as wrangler would read it
+    (json, then jsonc, then toml), passing over `node_modules` and hidden folders; in path
+    order, so the same tree gives the same list every run."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(
+            d for d in subfolders if d != "node_modules" and not d.startswith(".")
+        )
+        chosen = next((name for name in CONFIG_NAMES if name in files), None)
+        if chosen is not None:
+            found.append(read_config(Path(folder) / chosen))
+    return found

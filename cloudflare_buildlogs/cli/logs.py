@@ -48,6 +48,7 @@ from .options import (
     TimestampsOpt,
     VerboseOpt,
     WorkerArg,
+    WorkersArg,
 )
 
 GET_EXAMPLES = """\b
@@ -119,13 +120,23 @@ Examples:
   git push && cf-buildlogs latest --commit HEAD --wait --follow
   cf-buildlogs latest --follow --ndjson | jq -c 'select(.type == "end")'
   cf-buildlogs latest --summary -o markdown >> "$GITHUB_STEP_SUMMARY"
+  git push && cf-buildlogs latest --all --commit HEAD --wait --follow   # every Worker of a repo
+  cf-buildlogs latest api web --ndjson | jq -c 'select(.type == "end")'
 """
 
 
 @app.command("latest", epilog=LATEST_EXAMPLES)
 def latest_command(
     ctx: typer.Context,
-    worker: WorkerArg = None,
+    workers: WorkersArg = None,
+    all_workers: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every Worker named by a wrangler config under the repository root "
+            "(node_modules and hidden folders skipped).",
+        ),
+    ] = False,
     branch: BranchOpt = None,
     commit: Annotated[
         str | None,
@@ -158,29 +169,35 @@ def latest_command(
     api_url: ApiUrlOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Print the log of a Worker's most recent build.
+    """Print the log of a Worker's most recent build, or several Workers' at once.
 
     Takes every output, filter and follow option of `get`. --branch and --commit pick the
     newest build that matches; --wait waits for it to appear; --summary prints what happened
-    instead of the log.
+    instead of the log. With several Workers (named, or --all) each line starts with its
+    Worker's name (ndjson: `worker`, `build_uuid`), stderr ends with a line a Worker, and the
+    exit status is 1 when any build failed, else 6 when --timeout ran out, else 0.
     """
     log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
                    interval, timeout, exit_status)  # fmt: skip
 
     def work(env: Env) -> int:
-        from ..commands import LatestOptions, run_latest
+        from ..commands import LatestOptions
+        from ..many import run_latest_any
 
         if commit is not None and commit.upper() != "HEAD" and not SHA_RE.fullmatch(commit):
             raise UsageError(f"--commit takes a hex commit prefix or HEAD, not {commit!r}")
+        if all_workers and workers:
+            raise UsageError("--all cannot be combined with Worker names")
         opts = LatestOptions(
-            worker=worker,
+            workers=tuple(workers or ()),
+            all_workers=all_workers,
             branch=branch,
             commit=commit.lower() if commit else None,
             wait=wait,
             api=api_options(profile, account_id, api_url, verbose, no_cache),
             log=log_options(log, ViewFlags(errors, context, phase, redact, summary), waits=wait),
         )
-        return run_latest(opts, env)
+        return run_latest_any(opts, env)
 
     run_command(ctx, work)
 

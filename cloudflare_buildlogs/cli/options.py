@@ -222,3 +222,13 @@ WorkerArg = Annotated[
         show_default=False,
     ),
 ]
+WorkersArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[WORKER]...",
+        autocompletion=complete_worker,
+        help="Workers' names or 32-hex tags; default: the `name` in the nearest "
+        "wrangler.toml/json/jsonc.",
+        show_default=False,
+    ),
+]

@@ -1,0 +1,217 @@
+"""Every Worker of a push at once (contract section 14): `latest A B ...` and `latest --all`.
+
+Each Worker's newest matching build is found (or, with --wait, waited for) before a line is
+printed; then each log is printed, or with --follow all are followed together in one loop on
+one request budget (`follow.follow`, the same loop a single build uses). Every line carries
+its Worker: a padded, coloured name in text, `worker` and `build_uuid` in ndjson.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+from .commands import (
+    LatestOptions,
+    Target,
+    Worker,
+    copy_pages,
+    describe_wanted,
+    keeper_for,
+    kept_build,
+    make_poller,
+    newest_build,
+    open_output,
+    resolve_workers,
+    run_latest,
+    worker_names,
+)
+from .env import Env
+from .errors import ExitCode, NotFoundError, UsageError, WaitTimeout
+from .follow import Finished, follow, format_duration, prefetch, read_log
+from .models import Build
+from .phases import FAILED_OUTCOMES
+from .pipeline import Output
+from .render import BuildEnd, OutputFormat
+from .session import Session, open_session
+from .status import Spinner, summary
+
+# Bright, readable on dark and light terminals; a Worker's colour comes from its name, so it
+# is the same every run (Python's own hash() changes from run to run).
+PALETTE = ("\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[32m", "\x1b[34m", "\x1b[96m", "\x1b[95m")
+
+
+def colour_of(name: str) -> str:
+    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
+
+
+def prefixes(labels: Sequence[str], color: bool) -> list[str]:
+    """`name  ` padded to the longest name, coloured when colour is on."""
+    width = max(len(label) for label in labels)
+    return [
+        f"{colour_of(label)}{label:<{width}}\x1b[0m  " if color else f"{label:<{width}}  "
+        for label in labels
+    ]
+
+
+def run_latest_any(opts: LatestOptions, env: Env) -> ExitCode:
+    """`latest`: one Worker's newest build, or several Workers' at once."""
+    names = worker_names(opts, env)
+    if len(names) == 1:  # --all that finds one behaves as `latest NAME`
+        return run_latest(opts._replace(workers=tuple(names), all_workers=False), env)
+    return run_many(opts, names, env)
+
+
+def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
+    if opts.log.output is OutputFormat.JSON:
+        raise UsageError("--json takes one Worker", "use --ndjson: each record names its Worker")
+    if opts.log.summary is not None:
+        raise UsageError("--summary takes one Worker", "run `summary` for each build")
+    commit = opts.commit
+    if commit is not None and commit.upper() == "HEAD":
+        commit = env.git_head()  # once, for every Worker
+    with open_session(opts.api, env) as session:
+        workers = resolve_workers(session, names)
+        builds = _find(session, env, workers, opts, commit)
+        labels = [w.label for w in workers]
+        outputs = [
+            open_output(env, opts.log, build.build_uuid, (prefix, label))
+            for build, prefix, label in zip(
+                builds, prefixes(labels, env.color(opts.log.color)), labels, strict=True
+            )
+        ]
+        targets = [
+            Target(b.build_uuid, w.label, w.name) for b, w in zip(builds, workers, strict=True)
+        ]
+        timed_out = False
+        ended: set[int] = set()
+        try:
+            if opts.log.follow:
+                builds, timed_out = _follow(session, env, targets, builds, outputs, opts, ended)
+            else:
+                builds = [
+                    _read(session, t, b, out)
+                    for t, b, out in zip(targets, builds, outputs, strict=True)
+                ]
+        finally:
+            for index, (build, out) in enumerate(zip(builds, outputs, strict=True)):
+                if index not in ended:
+                    _end(out, build)
+    return _report(env, labels, builds, outputs, timed_out, opts)
+
+
+def _find(
+    session: Session, env: Env, workers: list[Worker], opts: LatestOptions, commit: str | None
+) -> list[Build]:
+    """Each Worker's newest matching build; without --wait a Worker with none is exit 4,
+    with --wait they are waited for, together, on one budget."""
+    found = [newest_build(session, w, opts, commit) for w in workers]
+    missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+    if missing and not opts.wait:
+        raise NotFoundError(
+            "no build found: " + "; ".join(describe_wanted(w, opts, commit) for w in missing),
+            "use --wait to wait for them to start",
+        )
+    if missing:
+        what = ", ".join(w.label for w in missing)
+        poller = make_poller(session, env, opts.log, f"no sign yet of a build of {what}")
+        spinner = Spinner(env)
+        spinner.show(f"waiting for builds of {what}…")
+        try:
+            while any(b is None for b in found):
+                poller.wait(active=False)
+                found = [
+                    b or newest_build(session, w, opts, commit)
+                    for w, b in zip(workers, found, strict=True)
+                ]
+        finally:
+            spinner.stop()
+    return [b for b in found if b is not None]
+
+
+def _read(session: Session, target: Target, build: Build, out: Output) -> Build:
+    """One build's log, after the others', from the store when kept."""
+    kept = kept_build(session, target.build_uuid)
+    if kept is not None:
+        copy_pages(kept.pages(), out)
+        return kept.build
+    keeper = keeper_for(session, target.build_uuid) if build.stopped else None
+    copy_pages(
+        prefetch(read_log(session.client, session.account_id, target.build_uuid)), out, keeper
+    )
+    if keeper is not None:
+        keeper.commit(build)
+    return build
+
+
+def _follow(
+    session: Session,
+    env: Env,
+    targets: list[Target],
+    builds: list[Build],
+    outputs: list[Output],
+    opts: LatestOptions,
+    ended: set[int],
+) -> tuple[list[Build], bool]:
+    """All the builds followed at once; (their last known state, whether --timeout ran out).
+    A build's output ends (its end record) as soon as it stops, after its own lines."""
+    latest = list(builds)
+    poller = make_poller(session, env, opts.log, f"{len(builds)} builds are still running")
+    uuids = [t.build_uuid for t in targets]
+    try:
+        for index, event in prefetch(follow(session.client, session.account_id, uuids, poller)):
+            if isinstance(event, list):
+                outputs[index].write(event)
+                continue
+            outputs[index].release_tail()  # caught up: the last N lines so far, then the rest
+            if isinstance(event, Finished):
+                latest[index] = event.build
+                _end(outputs[index], event.build)
+                ended.add(index)
+            elif event.build is not None:
+                latest[index] = event.build
+    except WaitTimeout:
+        return latest, True
+    return latest, False
+
+
+def _end(out: Output, build: Build) -> None:
+    """Close a build's output: with its end record when it has stopped."""
+    end = None
+    if build.stopped:
+        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
+    out.writer.close(end)
+
+
+def _report(
+    env: Env,
+    labels: list[str],
+    builds: list[Build],
+    outputs: list[Output],
+    timed_out: bool,
+    opts: LatestOptions,
+) -> ExitCode:
+    """One line a Worker on stderr, and the command's exit status (section 14)."""
+    width = max(len(label) for label in labels)
+    failed = False
+    for label, build, out in zip(labels, builds, outputs, strict=True):
+        if build.stopped:
+            line = summary(build, out.lines_read, None)
+            if build.outcome in FAILED_OUTCOMES:
+                failed = True
+                phase = out.tracker.phase if out.tracker is not None else None
+                line += f" · failed in {phase}" if phase else ""
+        else:
+            line = f"build {build.build_uuid[:8]} still {build.status.value}"
+            if timed_out:
+                line += f" after {format_duration(opts.log.timeout)}"
+        env.error_line(f"{label:<{width}}  {line}")
+    if failed:
+        return ExitCode.BUILD_FAILED
+    if timed_out:
+        env.error_line(
+            f"cf-buildlogs: gave up after {format_duration(opts.log.timeout)}: builds still running"
+        )
+        env.error_line("hint: raise --timeout to wait longer")
+        return ExitCode.TIMEOUT
+    return ExitCode.OK
