@@ -196,7 +196,7 @@ def _report(
     failed = False
     for label, build, out in zip(labels, builds, outputs, strict=True):
         if build.stopped:
-            line = summary(build, out.lines_read, None)
+            line = summary(build, out.lines_read, None, named=False)
             if build.outcome in FAILED_OUTCOMES:
                 failed = True
                 phase = out.tracker.phase if out.tracker is not None else None

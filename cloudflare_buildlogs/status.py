@@ -58,15 +58,16 @@ def waiting_text(build: Build) -> str:
     return f"build {build.build_uuid[:8]} is {state}, waiting…"
 
 
-def summary(build: Build, lines: int, worker: str | None) -> str:
-    """`build 5b1d8f2e succeeded in 1m42s · 1,234 lines · my-worker · main · 9f8e7d6`."""
+def summary(build: Build, lines: int, worker: str | None, named: bool = True) -> str:
+    """`build 5b1d8f2e succeeded in 1m42s · 1,234 lines · my-worker · main · 9f8e7d6`;
+    without the Worker when the line is already `named` by it."""
     if build.outcome is None:
         verdict = "stopped without an outcome"
     else:
         verdict = OUTCOME_WORDS.get(build.outcome, f"stopped ({build.outcome})")
     took = f" in {format_duration(build.duration)}" if build.duration is not None else ""
     parts = [f"build {build.build_uuid[:8]} {verdict}{took}", f"{lines:,} lines"]
-    name = worker or (build.worker_tag[:8] if build.worker_tag else None)
+    name = (worker or (build.worker_tag[:8] if build.worker_tag else None)) if named else None
     parts += [p for p in (name, build.branch, (build.commit_hash or "")[:7]) if p]
     return sanitize(" · ".join(parts), keep_color=False)
 

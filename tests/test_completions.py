@@ -19,14 +19,40 @@ SHELLS = ("bash", "zsh", "fish")
 
 
 def generated(shell: str) -> str:
+    """The script typer generates; for zsh, made to work autoloaded from $fpath as well."""
     env = {**os.environ, "_CF_BUILDLOGS_COMPLETE": f"source_{shell}"}
-    return subprocess.run([str(BIN)], capture_output=True, text=True, env=env, check=True).stdout
+    script = subprocess.run([str(BIN)], capture_output=True, text=True, env=env, check=True).stdout
+    return zsh_autoloadable(script) if shell == "zsh" else script
+
+
+ZSH_REGISTER = "compdef _cf_buildlogs_completion cf-buildlogs\n"
+ZSH_EITHER_WAY = """\
+if [ "$funcstack[1]" = "_cf-buildlogs" ]; then
+  # autoloaded from $fpath as _cf-buildlogs: this file is the completion function; complete now
+  _cf_buildlogs_completion "$@"
+else
+  # sourced: register the function
+  compdef _cf_buildlogs_completion cf-buildlogs
+fi
+"""
+
+
+def zsh_autoloadable(script: str) -> str:
+    """typer's zsh script starts with a blank line, so zsh does not read its `#compdef` tag,
+    and autoloaded it only defines the function on the first Tab instead of also running it
+    (file names were offered instead of the commands). `#compdef` on the first line, and the
+    end that works both autoloaded and sourced (as gh's and kubectl's scripts do)."""
+    assert script.rstrip().endswith(ZSH_REGISTER.strip()), "typer's zsh script changed shape"
+    body = script.lstrip("\n").rstrip()[: -len(ZSH_REGISTER.strip())]
+    return body + ZSH_EITHER_WAY
 
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_the_committed_scripts_are_what_the_app_generates(shell: str) -> None:
     committed = (FOLDER / f"cf-buildlogs.{shell}").read_text()
     assert committed == generated(shell), "stale completions: python -m tests.test_completions"
+    if shell == "zsh":
+        assert committed.startswith("#compdef cf-buildlogs\n")
 
 
 def complete_bash(words: list[str], cwd: Path) -> list[str]:
