@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, Protocol, TypeVar, cast
 
 from .errors import ApiError, WaitTimeout
-from .models import Build, LogLine, LogPage
+from .models import Build, BuildStatus, LogLine, LogPage
 
 MAX_PAGES = 100_000  # 100 million lines at the API's 1,000-line pages
 MAX_EMPTY_PAGES = 50  # truncated pages in a row that bring no line
-MAX_INTERVAL = 10.0  # the slowest poll while nothing happens
+MAX_INTERVAL = 10.0  # the slowest poll of one build while nothing happens
+WAITING = frozenset({BuildStatus.QUEUED, BuildStatus.INITIALIZING})
 
 
 class LogSource(Protocol):
@@ -138,12 +139,13 @@ FollowEvent = list[LogLine] | Polled | Finished
 
 class Schedule:
     """How long until a build is polled again: `interval` while its lines flow, stretching
-    x1.5 up to MAX_INTERVAL while it is quiet."""
+    x1.5 up to `ceiling` (MAX_INTERVAL) while it is quiet."""
 
-    __slots__ = ("delay", "interval")
+    __slots__ = ("ceiling", "delay", "interval")
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, ceiling: float = MAX_INTERVAL) -> None:
         self.interval = self.delay = interval
+        self.ceiling = max(ceiling, interval)
 
     def pause(self, active: bool) -> float:
         """The pause after a poll; `active` when it brought something new."""
@@ -151,7 +153,7 @@ class Schedule:
             self.delay = self.interval
         pause = self.delay
         if not active:  # the next quiet poll waits longer
-            self.delay = min(MAX_INTERVAL, max(self.delay * 1.5, self.interval))
+            self.delay = min(self.ceiling, max(self.delay * 1.5, self.interval))
         return pause
 
 
@@ -204,9 +206,9 @@ class _Followed:
 
     __slots__ = ("done", "due", "index", "position", "quiet", "schedule", "uuid")
 
-    def __init__(self, index: int, uuid: str, interval: float) -> None:
+    def __init__(self, index: int, uuid: str, interval: float, ceiling: float) -> None:
         self.index, self.uuid = index, uuid
-        self.position, self.schedule = Position(), Schedule(interval)
+        self.position, self.schedule = Position(), Schedule(interval, ceiling)
         self.quiet, self.done, self.due = True, False, float("-inf")
 
 
@@ -223,18 +225,23 @@ def follow(
     A build's status is asked for only when its log has gone quiet (while lines flow the build
     is plainly running), which halves the requests of a busy build. The log is read after the
     status: a build seen stopped had written all its lines before that read began, so the
-    read reaches the true end. Each build is polled when its schedule says (quiet builds
-    least), all within the poller's one budget; a build that stopped is not polled again.
+    read reaches the true end; a build still queued or initializing has no log to read. Each
+    build is polled when its schedule says (quiet builds least), all within the poller's one
+    budget; a build that stopped is not polled again.
     """
-    builds = [_Followed(i, uuid, poller.interval) for i, uuid in enumerate(build_uuids)]
+    # The more builds share the budget, the longer a quiet one may wait: those whose lines
+    # flow get the requests (one build: MAX_INTERVAL, as ever).
+    ceiling = MAX_INTERVAL * len(build_uuids)
+    builds = [_Followed(i, u, poller.interval, ceiling) for i, u in enumerate(build_uuids)]
     while builds:
         for each in builds:
             if each.due > poller.clock.monotonic():
                 continue
             build = source.get_build(account_id, each.uuid) if each.quiet else None
             before = each.position.shown
-            for lines in read_pass(source, account_id, each.uuid, each.position):
-                yield each.index, lines
+            if build is None or build.status not in WAITING:  # a waiting build has no log yet
+                for lines in read_pass(source, account_id, each.uuid, each.position):
+                    yield each.index, lines
             if build is not None and build.stopped:
                 each.done = True
                 yield each.index, Finished(build)

@@ -126,10 +126,11 @@ def test_faults_mid_build_lose_and_repeat_nothing(
     state.page_size = 4
     live_build(state, clock, lines=40, caught_up=caught_up)
     state.faults += [
-        fake_api.Fault("429", skip=6, retry_after="2"),
-        fake_api.Fault("500", skip=9),
-        fake_api.Fault("drop", skip=14),
-        fake_api.Fault("html502", skip=20, path="/builds/"),
+        # A queued build's log is not read, so the log's faults come once it runs.
+        fake_api.Fault("429", skip=4, retry_after="2"),
+        fake_api.Fault("500", skip=7),
+        fake_api.Fault("drop", skip=10),
+        fake_api.Fault("html502", skip=16, path="/builds/"),
         fake_api.Fault("503", skip=3, times=2, path="/builds/"),
     ]
     status, io = run(server, clock, "get", BUILD, "-f", "--ndjson", "--interval", "1")
