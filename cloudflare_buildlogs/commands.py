@@ -173,9 +173,7 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             # is its whole log (and may be kept).
             if opts.exit_status or session.store is not None:
                 build = _build(session, build_uuid)
-                keeper = keeper_for(session, build_uuid) if build.stopped else None
-            pages = read_log(session.client, session.account_id, build_uuid)
-            copy_pages(prefetch(pages), out, keeper)
+            keeper = fetch(session, build_uuid, build, out)
     except BaseException:
         if keeper is not None:
             keeper.discard()
@@ -207,6 +205,17 @@ def copy_pages(
         raise
     if isinstance(out, Output):
         out.release_tail()
+
+
+def fetch(
+    session: Session, build_uuid: str, build: Build | None, out: Output | Pipeline
+) -> EntryWriter | None:
+    """The log from the API to `out`, overlapped; when `build` (its state, read first) has
+    stopped, the log is also kept: the caller commits the returned writer once the read has
+    reached its reader whole."""
+    keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
+    copy_pages(prefetch(read_log(session.client, session.account_id, build_uuid)), out, keeper)
+    return keeper
 
 
 def kept_build(session: Session, build_uuid: str) -> Kept | None:
@@ -339,12 +348,7 @@ def print_summary(
     if kept is not None:
         copy_pages(kept.pages(), pipeline)
     else:
-        keeper = keeper_for(session, target.build_uuid) if build.stopped else None
-        copy_pages(
-            prefetch(read_log(session.client, session.account_id, target.build_uuid)),
-            pipeline,
-            keeper,
-        )
+        keeper = fetch(session, target.build_uuid, build, pipeline)
         if keeper is not None:
             keeper.commit(build)
     assert pipeline.collector is not None

@@ -17,7 +17,7 @@ from .commands import (
     Worker,
     copy_pages,
     describe_wanted,
-    keeper_for,
+    fetch,
     kept_build,
     make_poller,
     newest_build,
@@ -28,7 +28,7 @@ from .commands import (
 )
 from .env import Env
 from .errors import ExitCode, NotFoundError, UsageError, WaitTimeout
-from .follow import Finished, follow, format_duration, prefetch, read_log
+from .follow import Finished, follow, format_duration, prefetch
 from .models import Build
 from .phases import FAILED_OUTCOMES
 from .pipeline import Output
@@ -135,10 +135,7 @@ def _read(session: Session, target: Target, build: Build, out: Output) -> Build:
     if kept is not None:
         copy_pages(kept.pages(), out)
         return kept.build
-    keeper = keeper_for(session, target.build_uuid) if build.stopped else None
-    copy_pages(
-        prefetch(read_log(session.client, session.account_id, target.build_uuid)), out, keeper
-    )
+    keeper = fetch(session, target.build_uuid, build, out)
     if keeper is not None:
         keeper.commit(build)
     return build
