@@ -482,9 +482,7 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
     """Print the log of a Worker's newest build (matching --branch and --commit). Several
     Workers at once are `many.run_many`'s."""
     names = worker_names(opts, env)
-    commit = opts.commit
-    if commit is not None and commit.upper() == "HEAD":
-        commit = env.git_head()
+    commit = resolve_commit(opts, env)
     with open_session(opts.api, env) as session:
         worker = resolve_worker(session, names[0], env)
         build = newest_build(session, worker, opts, commit)
@@ -500,6 +498,13 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
         return print_log(
             session, env, Target(build.build_uuid, worker.label, worker.name), opts.log
         )
+
+
+def resolve_commit(opts: LatestOptions, env: Env) -> str | None:
+    """--commit as a prefix to match: HEAD is `git rev-parse HEAD` here."""
+    if opts.commit is not None and opts.commit.upper() == "HEAD":
+        return env.git_head()
+    return opts.commit
 
 
 def worker_names(opts: LatestOptions, env: Env) -> list[str]:

@@ -22,6 +22,7 @@ from .commands import (
     make_poller,
     newest_build,
     open_output,
+    resolve_commit,
     resolve_workers,
     run_latest,
     worker_names,
@@ -67,9 +68,7 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
         raise UsageError("--json takes one Worker", "use --ndjson: each record names its Worker")
     if opts.log.summary is not None:
         raise UsageError("--summary takes one Worker", "run `summary` for each build")
-    commit = opts.commit
-    if commit is not None and commit.upper() == "HEAD":
-        commit = env.git_head()  # once, for every Worker
+    commit = resolve_commit(opts, env)  # HEAD once, for every Worker
     with open_session(opts.api, env) as session:
         workers = resolve_workers(session, names)
         builds = _find(session, env, workers, opts, commit)
@@ -93,10 +92,14 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
                     _read(session, t, b, out)
                     for t, b, out in zip(targets, builds, outputs, strict=True)
                 ]
-        finally:
-            for index, (build, out) in enumerate(zip(builds, outputs, strict=True)):
+        except BaseException:  # cut short: what was printed stays, no end is claimed
+            for index, out in enumerate(outputs):
                 if index not in ended:
-                    _end(out, build)
+                    out.writer.close(None)
+            raise
+        for index, (build, out) in enumerate(zip(builds, outputs, strict=True)):
+            if index not in ended:
+                _end(out, build)
     return _report(env, labels, builds, outputs, timed_out, opts)
 
 
