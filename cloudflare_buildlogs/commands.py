@@ -16,7 +16,6 @@ from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
 from .follow import Clock, Finished, Poller, follow, prefetch, read_log
 from .models import Build, LogLine
-from .phases import FAILED_OUTCOMES
 from .pipeline import Collector, Discard, Output, Pipeline
 from .render import (
     BuildEnd,
@@ -268,6 +267,8 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
     dashboard link when the Worker's name is known."""
     collector = out.collector
     if collector is not None and out.tracker is not None and not build.succeeded:
+        from .phases import FAILED_OUTCOMES
+
         phase = out.tracker.phase if build.outcome in FAILED_OUTCOMES else None
         first = collector.first_error(phase)
         where = f"failed in phase {phase}" if phase else "first error"

@@ -13,13 +13,12 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .classify import is_error, page_may_have_errors
 from .models import LogLine, Tracked
-from .phases import Tracker
 from .render import TailBuffer, Writer
 
-if TYPE_CHECKING:  # only a summary, a follow or --redact need them: no import otherwise
+if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
     from .hints import Hint
+    from .phases import Tracker
     from .redact import Redactor
 
 LEARN_MORE = "To learn more about this error"
@@ -49,19 +48,23 @@ class ContextFilter:
     """Error lines with `context` lines around each, as `grep -C` picks them."""
 
     def __init__(self, context: int) -> None:
+        from .classify import is_error, page_may_have_errors
+
+        self.is_error, self.page_may_have_errors = is_error, page_may_have_errors
         self.context = context
         self.before: deque[Tracked] = deque(maxlen=context)
         self.after = 0
 
     def filter(self, lines: Sequence[Tracked]) -> list[tuple[Tracked, bool]]:
         """(line, is an error line) for each line to show, in order."""
-        if not page_may_have_errors("\n".join([line[3] for line in lines])):
+        if not self.page_may_have_errors("\n".join([line[3] for line in lines])):
             shown = lines[: self.after]
             self.after -= len(shown)
             if self.context:
                 self.before.extend(lines[len(shown) :])
             return [(line, False) for line in shown]
         out: list[tuple[Tracked, bool]] = []
+        is_error = self.is_error
         for line in lines:
             if is_error(line[3]):
                 out.extend((kept, False) for kept in self.before)
@@ -168,6 +171,8 @@ class Pipeline:
         context: int | None = None,
         collector: Collector | None = None,
     ) -> None:
+        from .phases import Tracker
+
         self.sink, self.writer = sink, writer
         self.tracker = Tracker()
         self.redactor = redactor
