@@ -618,24 +618,8 @@ Current Version ID: 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11
 """
 
 
-_DEMO_FAILED_LOG = """\
-Initializing build environment...
-Success: Finished initializing build environment
-Cloning repository...
-\x1b[32mSuccess:\x1b[0m Finished cloning repository files
-Checking for configuration in a Wrangler configuration file (BETA)
-Found wrangler.toml file. Reading build configuration...
-Detected the following tools from environment: npm@10.8.2, nodejs@22.16.0
-Installing project dependencies: npm clean-install --progress=false
-npm warn deprecated inflight@1.0.6: This module is not supported, and leaks memory.
-added 187 packages, and audited 188 packages in 6s
-found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities
-Executing user build command: npm run build
-> my-worker@1.0.0 build
-> tsc --noEmit && esbuild src/index.ts --bundle --outdir=dist
-  dist/index.js  \x1b[36m41.2kb\x1b[39m
-\x1b[32m⚡ Done in 38ms\x1b[39m
-Success: Build command completed
+# The same build up to its deploy, whose wrangler finds no entry point.
+_DEMO_FAILED_DEPLOY = """\
 Executing user deploy command: npx wrangler deploy
  ⛅️ wrangler 4.20.0
 \x1b[2m───────────────────\x1b[22m
@@ -655,6 +639,9 @@ Executing user deploy command: npx wrangler deploy
 🪵  Logs were written to "/opt/buildhome/.config/.wrangler/logs/wrangler-2025-06-12_09-14-03_101.log"
 Failed: error occurred while running deploy command
 """  # noqa: E501 - lines as wrangler prints them
+_DEMO_FAILED_LOG = (
+    _DEMO_LOG[: _DEMO_LOG.index("Executing user deploy command")] + _DEMO_FAILED_DEPLOY
+)
 
 
 def _iso(epoch: float) -> str:

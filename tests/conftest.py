@@ -52,6 +52,17 @@ def server(state: fake_api.State) -> Iterator[fake_api.FakeServer]:
         yield srv
 
 
+def api_environ(server: fake_api.FakeServer, **extra: str) -> dict[str, str]:
+    """What an in-process run needs to talk to `server`: the token, account, URL, config."""
+    return {
+        "CLOUDFLARE_API_TOKEN": SENTINEL,
+        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+        "CLOUDFLARE_API_BASE_URL": server.url,
+        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
+        **extra,
+    }
+
+
 @dataclass
 class Result:
     code: int

@@ -15,7 +15,7 @@ from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.many import colour_of, prefixes
 from cloudflare_buildlogs.wrangler import find_all
 
-from .conftest import ACCOUNT, BIN, SENTINEL, Captured, Cli, make_env
+from .conftest import BIN, SENTINEL, Captured, Cli, api_environ, make_env
 from .test_follow import FakeClock
 
 TAGS = {"api": "a" * 32, "web": "b" * 32, "admin-panel": "c" * 32}
@@ -38,14 +38,7 @@ def api(state: fake_api.State, server: fake_api.FakeServer) -> dict[str, str]:
     state.page_size = 50
     for name, tag in TAGS.items():
         state.scripts.append({"id": name, "tag": tag})
-    return {
-        "CLOUDFLARE_API_TOKEN": SENTINEL,
-        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
-        "CLOUDFLARE_API_BASE_URL": server.url,
-        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
-        "CF_BUILDLOGS_NO_CACHE": "1",
-        "TZ": "UTC",
-    }
+    return api_environ(server, CF_BUILDLOGS_NO_CACHE="1", TZ="UTC")
 
 
 def add(

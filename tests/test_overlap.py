@@ -13,7 +13,7 @@ import pytest
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.follow import AHEAD, prefetch
 
-from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env
+from .conftest import BUILD, Captured, api_environ, make_env
 from .test_follow import FakeClock, expected, live_build, messages
 
 
@@ -77,13 +77,7 @@ def test_a_consumer_that_stops_early_stops_the_fetcher() -> None:
 @pytest.fixture
 def api(state: fake_api.State, server: fake_api.FakeServer) -> dict[str, str]:
     state.page_size = 100
-    return {
-        "CLOUDFLARE_API_TOKEN": SENTINEL,
-        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
-        "CLOUDFLARE_API_BASE_URL": server.url,
-        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
-        "CF_BUILDLOGS_NO_CACHE": "1",
-    }
+    return api_environ(server, CF_BUILDLOGS_NO_CACHE="1")
 
 
 def run(args: list[str], environ: dict[str, str], stdout: object = None) -> tuple[int, Captured]:

@@ -18,7 +18,7 @@ from cloudflare_buildlogs.models import Build, BuildStatus, parse_lines
 from cloudflare_buildlogs.store import MAGIC, Store, entry_name
 
 from .builds import FAILED_LOG
-from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Captured, Cli, make_env
+from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Captured, Cli, api_environ, make_env
 from .test_follow import FakeClock
 
 T0 = 1_700_000_000
@@ -38,12 +38,7 @@ def cache(isolated: Path) -> Path:
 def api(state: fake_api.State, server: fake_api.FakeServer) -> dict[str, str]:
     state.page_size = 7
     state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail"))
-    return {
-        "CLOUDFLARE_API_TOKEN": SENTINEL,
-        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
-        "CLOUDFLARE_API_BASE_URL": server.url,
-        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
-    }
+    return api_environ(server)
 
 
 def run(args: list[str], environ: dict[str, str], **kw: object) -> tuple[int, Captured]:

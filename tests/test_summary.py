@@ -15,7 +15,7 @@ import pytest
 from cloudflare_buildlogs import cli, fake_api
 
 from .builds import FAILED_LOG, SUCCESS_LOG
-from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Captured, Cli, make_env
+from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Captured, Cli, api_environ, make_env
 from .test_follow import FakeClock
 
 T0 = 1_700_000_000
@@ -32,13 +32,7 @@ def log(messages: list[str]) -> list[list[object]]:
 def api(state: fake_api.State, server: fake_api.FakeServer) -> dict[str, str]:
     state.page_size = 7
     state.scripts.append({"id": "my-worker", "tag": TAG})
-    return {
-        "CLOUDFLARE_API_TOKEN": SENTINEL,
-        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
-        "CLOUDFLARE_API_BASE_URL": server.url,
-        "CF_BUILDLOGS_CONFIG_DIR": str(server.scratch_dir),
-        "TZ": "UTC",
-    }
+    return api_environ(server, TZ="UTC")
 
 
 def add(state: fake_api.State, messages: list[str], outcome: str = "fail") -> None:
