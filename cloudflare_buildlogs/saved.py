@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .errors import UsageError
@@ -27,7 +27,6 @@ class Saved:
     status: str | None = None
     outcome: str | None = None
     ended: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _bad(name: str, number: int, why: str) -> UsageError:
