@@ -180,13 +180,18 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     finally:
         # A plain read says nothing of the build, whether it was kept or asked for.
         shown = build if opts.follow or opts.exit_status else None
-        end = None
-        if shown is not None and shown.stopped:
-            end = BuildEnd(build_uuid, shown.status.value, shown.outcome, out.writer.count)
-        out.writer.close(end)
+        close_output(out, shown)
     if keeper is not None and build is not None:
         keeper.commit(build)  # after the last byte reached its reader: a cut read is not kept
     return _after_log(session, env, target, opts, out, shown)
+
+
+def close_output(out: Output, build: Build | None) -> None:
+    """Finish the output; with the build's end (ndjson's end record) when it has stopped."""
+    end = None
+    if build is not None and build.stopped:
+        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
+    out.writer.close(end)
 
 
 def copy_pages(
@@ -486,14 +491,7 @@ def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
     commit = resolve_commit(opts, env)
     with open_session(opts.api, env) as session:
         worker = resolve_worker(session, names[0], env)
-        build = newest_build(session, worker, opts, commit)
-        if build is None and opts.wait:
-            build = _wait_for_build(session, env, worker, opts, commit)
-        if build is None:
-            raise NotFoundError(
-                f"no build found: {describe_wanted(worker, opts, commit)}",
-                "use --wait to wait for one to start",
-            )
+        (build,) = find_builds(session, env, [worker], opts, commit)
         if env.stderr_tty:
             env.error_line(f"build {build.build_uuid} ({build.status.value})")
         return print_log(
@@ -526,21 +524,32 @@ def worker_names(opts: LatestOptions, env: Env) -> list[str]:
     return names
 
 
-def _wait_for_build(
-    session: Session, env: Env, worker: Worker, opts: LatestOptions, commit: str | None
-) -> Build:
-    wanted = describe_wanted(worker, opts, commit)
+def find_builds(
+    session: Session, env: Env, workers: list[Worker], opts: LatestOptions, commit: str | None
+) -> list[Build]:
+    """Each Worker's newest matching build. Without --wait a Worker with none is exit 4,
+    naming it; with --wait the missing ones are waited for, together, on one budget."""
+    found = [newest_build(session, w, opts, commit) for w in workers]
+    missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+    if not missing:
+        return [b for b in found if b is not None]
+    wanted = "; ".join(describe_wanted(w, opts, commit) for w in missing)
+    if not opts.wait:
+        them = "one" if len(missing) == 1 else "them"
+        raise NotFoundError(f"no build found: {wanted}", f"use --wait to wait for {them} to start")
     poller = make_poller(session, env, opts.log, f"no sign yet of {wanted}")
     spinner = Spinner(env)
     spinner.show(f"waiting for {wanted}…")
     try:
-        while True:
+        while any(b is None for b in found):
             poller.wait(active=False)
-            build = newest_build(session, worker, opts, commit)
-            if build is not None:
-                return build
+            found = [
+                b or newest_build(session, w, opts, commit)
+                for w, b in zip(workers, found, strict=True)
+            ]
     finally:
         spinner.stop()
+    return [b for b in found if b is not None]
 
 
 # -- listing builds ----------------------------------------------------------------------------

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from .commands import (
     LatestOptions,
     Target,
-    Worker,
+    close_output,
     copy_pages,
-    describe_wanted,
     fetch,
+    find_builds,
     kept_build,
     make_poller,
-    newest_build,
     open_output,
     resolve_commit,
     resolve_workers,
@@ -28,14 +27,14 @@ from .commands import (
     worker_names,
 )
 from .env import Env
-from .errors import ExitCode, NotFoundError, UsageError, WaitTimeout
+from .errors import ExitCode, UsageError, WaitTimeout
 from .follow import Finished, follow, format_duration, prefetch
 from .models import Build
 from .phases import FAILED_OUTCOMES
 from .pipeline import Output
-from .render import BuildEnd, OutputFormat
+from .render import OutputFormat
 from .session import Session, open_session
-from .status import Spinner, summary
+from .status import summary
 
 # Bright, readable on dark and light terminals; a Worker's colour comes from its name, so it
 # is the same every run (Python's own hash() changes from run to run).
@@ -71,7 +70,7 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
     commit = resolve_commit(opts, env)  # HEAD once, for every Worker
     with open_session(opts.api, env) as session:
         workers = resolve_workers(session, names)
-        builds = _find(session, env, workers, opts, commit)
+        builds = find_builds(session, env, workers, opts, commit)
         labels = [w.label for w in workers]
         outputs = [
             open_output(env, opts.log, build.build_uuid, (prefix, label))
@@ -95,41 +94,12 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
         except BaseException:  # cut short: what was printed stays, no end is claimed
             for index, out in enumerate(outputs):
                 if index not in ended:
-                    out.writer.close(None)
+                    close_output(out, None)
             raise
         for index, (build, out) in enumerate(zip(builds, outputs, strict=True)):
             if index not in ended:
-                _end(out, build)
+                close_output(out, build)
     return _report(env, labels, builds, outputs, timed_out, opts)
-
-
-def _find(
-    session: Session, env: Env, workers: list[Worker], opts: LatestOptions, commit: str | None
-) -> list[Build]:
-    """Each Worker's newest matching build; without --wait a Worker with none is exit 4,
-    with --wait they are waited for, together, on one budget."""
-    found = [newest_build(session, w, opts, commit) for w in workers]
-    missing = [w for w, b in zip(workers, found, strict=True) if b is None]
-    if missing and not opts.wait:
-        raise NotFoundError(
-            "no build found: " + "; ".join(describe_wanted(w, opts, commit) for w in missing),
-            "use --wait to wait for them to start",
-        )
-    if missing:
-        what = ", ".join(w.label for w in missing)
-        poller = make_poller(session, env, opts.log, f"no sign yet of a build of {what}")
-        spinner = Spinner(env)
-        spinner.show(f"waiting for builds of {what}…")
-        try:
-            while any(b is None for b in found):
-                poller.wait(active=False)
-                found = [
-                    b or newest_build(session, w, opts, commit)
-                    for w, b in zip(workers, found, strict=True)
-                ]
-        finally:
-            spinner.stop()
-    return [b for b in found if b is not None]
 
 
 def _read(session: Session, target: Target, build: Build, out: Output) -> Build:
@@ -166,21 +136,13 @@ def _follow(
             outputs[index].release_tail()  # caught up: the last N lines so far, then the rest
             if isinstance(event, Finished):
                 latest[index] = event.build
-                _end(outputs[index], event.build)
+                close_output(outputs[index], event.build)
                 ended.add(index)
             elif event.build is not None:
                 latest[index] = event.build
     except WaitTimeout:
         return latest, True
     return latest, False
-
-
-def _end(out: Output, build: Build) -> None:
-    """Close a build's output: with its end record when it has stopped."""
-    end = None
-    if build.stopped:
-        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
-    out.writer.close(end)
 
 
 def _report(
@@ -206,12 +168,11 @@ def _report(
             if timed_out:
                 line += f" after {format_duration(opts.log.timeout)}"
         env.error_line(f"{label:<{width}}  {line}")
-    if failed:
+    if failed:  # a failed build's status beats the timeout's
         return ExitCode.BUILD_FAILED
-    if timed_out:
-        env.error_line(
-            f"cf-buildlogs: gave up after {format_duration(opts.log.timeout)}: builds still running"
+    if timed_out:  # said, and its exit status set, by the one translator of errors
+        raise WaitTimeout(
+            f"gave up after {format_duration(opts.log.timeout)}: builds still running",
+            "raise --timeout to wait longer",
         )
-        env.error_line("hint: raise --timeout to wait longer")
-        return ExitCode.TIMEOUT
     return ExitCode.OK

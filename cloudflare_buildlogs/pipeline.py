@@ -3,8 +3,8 @@ what a summary needs to know, all in the one streaming pass.
 
     pages -> Tracker -> Redactor -> Collector (sees every line) -> --phase -> --errors -> sink
 
-A plain `get` needs none of it and writes pages straight to its writer: `needs_tracking`
-decides, so the common piped path stays as fast as it was.
+A plain `get` needs none of it and writes pages straight to its writer (`Output` with
+`track` off), so the common piped path stays as fast as it was.
 """
 
 from __future__ import annotations

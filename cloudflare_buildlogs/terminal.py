@@ -59,9 +59,9 @@ class TerminalWriter(TextWriter):
             style, message = GREEN + BOLD, "✓ " + plain
         elif plain.startswith("Failed:"):
             style, message = RED + BOLD, "✗ " + plain
-        elif is_error(message):
+        elif is_error(plain):  # already clean: the classifier need not clean it again
             style, message = RED, plain
-        elif is_warning(message):
+        elif is_warning(plain):
             style, message = YELLOW, plain
         if not self.color:
             text = sanitize(message, False)
