@@ -7,16 +7,24 @@ prints what `get` prints); `cache` lists and clears what `store.py` keeps.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, TextIO
 
 from . import config
-from .commands import LogOptions, copy_pages, open_output, summary_pipeline, write_summary_as
+from .commands import (
+    LogOptions,
+    close_output,
+    copy_pages,
+    open_output,
+    summary_pipeline,
+    write_summary_as,
+)
 from .env import Env
 from .errors import ExitCode, UsageError
 from .models import Build, BuildStatus, LogLine
-from .render import BuildEnd, OutputFormat
+from .render import OutputFormat
 from .saved import Saved, read_saved
 from .session import ApiOptions, resolve
 from .store import Store
@@ -67,17 +75,14 @@ def run_view(opts: ViewOptions, env: Env) -> ExitCode:
             return _view_summary(env, pages, saved, opts.log)
         first = next(pages, None)  # the build's uuid, when the file gives it first
         out = open_output(env, opts.log, saved.build_uuid)
-        end = None
+        build = None
         try:
-            copy_pages([first] if first else [], out)
-            copy_pages(pages, out)
-            build = _build_of(saved)
-            if build is not None and build.stopped and opts.log.output is OutputFormat.NDJSON:
-                end = BuildEnd(
-                    build.build_uuid, build.status.value, build.outcome, out.writer.count
-                )
+            # One pass over every page: --tail is released once, after the last of them.
+            copy_pages(itertools.chain([first] if first else [], pages), out)
+            if opts.log.output is OutputFormat.NDJSON:  # the file's end record, written again
+                build = _build_of(saved)
         finally:
-            out.writer.close(end)
+            close_output(out, build)
     if opts.log.errors and out.writer.count == 0:
         env.error_line(f"note: no error lines in {name}")
     return ExitCode.OK

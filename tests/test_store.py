@@ -544,3 +544,12 @@ def test_a_kept_build_imports_no_http_client(cli: Cli, state: fake_api.State) ->
         check=False,
     )
     assert proc.stderr == "0 []" and proc.stdout.count("\n") == len(FAILED_LOG)
+
+
+def test_view_tail_over_many_pages_keeps_only_the_last_lines(tmp_path: Path) -> None:
+    """--tail holds its lines until the file's end, however many pages the file makes."""
+    path = tmp_path / "big.ndjson"
+    records = [{"type": "line", "epoch": T0 + i, "message": f"m{i}"} for i in range(2_500)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, io = run(["view", str(path), "--tail", "3", "--no-timestamps"], {})
+    assert (code, io.out.getvalue()) == (0, "m2497\nm2498\nm2499\n")
