@@ -303,14 +303,19 @@ def _fingerprint(api_url: str | None, credentials: Credentials) -> str:
     return hashlib.sha256(f"{api_url}\n{secret}".encode()).hexdigest()[:32]
 
 
-def remembered_account(path: Path, api_url: str | None, credentials: Credentials) -> Setting:
-    """The account found earlier for this credential (contract section 2: found once and
-    remembered), when no profile exists to hold it."""
+def _known_accounts(path: Path) -> dict[str, Any]:
+    """accounts.json: credential digest -> account id; empty when missing or unreadable."""
     try:
         known = json.loads(path.read_text())
     except (OSError, ValueError):
-        return Setting(None, "unset")
-    value = known.get(_fingerprint(api_url, credentials)) if isinstance(known, dict) else None
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def remembered_account(path: Path, api_url: str | None, credentials: Credentials) -> Setting:
+    """The account found earlier for this credential (contract section 2: found once and
+    remembered), when no profile exists to hold it."""
+    value = _known_accounts(path).get(_fingerprint(api_url, credentials))
     if isinstance(value, str) and value:
         return Setting(value, f"remembered for this credential in {path}")
     return Setting(None, "unset")
@@ -320,12 +325,7 @@ def remember_account(
     path: Path, api_url: str | None, credentials: Credentials, account_id: str
 ) -> None:
     """Keep the account found for a credential (its digest, never the secret); mode 0600."""
-    try:
-        known = json.loads(path.read_text())
-    except (OSError, ValueError):
-        known = {}
-    if not isinstance(known, dict):
-        known = {}
+    known = _known_accounts(path)
     known[_fingerprint(api_url, credentials)] = account_id
     _write_private(path, json.dumps(known, indent=1) + "\n")
 

@@ -151,11 +151,11 @@ def run_cache_list(env: Env, opts: ApiOptions, as_json: bool) -> ExitCode:
 
 
 def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if count < 1024 or unit == "MiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024  # type: ignore[assignment]
-    return f"{count} B"  # pragma: no cover
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count / 1024 / 1024:.1f} MiB"
 
 
 def run_cache_clear(env: Env, opts: ApiOptions, builds: Sequence[str]) -> ExitCode:

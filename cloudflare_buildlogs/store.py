@@ -81,11 +81,7 @@ class Kept(NamedTuple):
         inflate = zlib.decompressobj()
         rest = b""
         with self.path.open("rb") as handle:
-            handle.seek(self.payload[0])
-            left = self.payload[1]
-            while left:
-                chunk = handle.read(min(CHUNK * 16, left))
-                left -= len(chunk)
+            for chunk in _chunks(handle, *self.payload):
                 rest += inflate.decompress(chunk)
                 *whole, rest = rest.split(b"\n")
                 for record in whole:
@@ -98,6 +94,17 @@ class Kept(NamedTuple):
 
 class Corrupt(Exception):
     """An entry that cannot be trusted: it is deleted and the log fetched again."""
+
+
+def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    """The `length` bytes from `start`, a megabyte at a time; Corrupt when the file ends first."""
+    handle.seek(start)
+    while length:
+        chunk = handle.read(min(CHUNK * 16, length))
+        if not chunk:
+            raise Corrupt("truncated")
+        length -= len(chunk)
+        yield chunk
 
 
 def _metadata(handle: IO[bytes], size: int) -> tuple[dict[str, Any], int]:
@@ -164,14 +171,8 @@ class Store:
             if start + length != end:
                 raise Corrupt("truncated")
             digest = hashlib.sha256()
-            handle.seek(start)
-            left = length
-            while left:
-                chunk = handle.read(min(CHUNK * 16, left))
-                if not chunk:
-                    raise Corrupt("truncated")
+            for chunk in _chunks(handle, start, length):
                 digest.update(chunk)
-                left -= len(chunk)
             if digest.hexdigest() != meta["payload_sha256"]:
                 raise Corrupt("checksum mismatch")
         build = _build_from(meta["build"])
