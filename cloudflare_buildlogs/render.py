@@ -269,12 +269,10 @@ class TextWriter(Writer):
 
     def _format(self, lines: Sequence[Line]) -> str:
         if self.prefix:  # a line at a time: a message's inner line breaks stay inside it
-            lines_of = self._lines
+            lines_of, prefix = self._lines, self.prefix
             return self._grouped(
-                lines, lambda run: "".join([self.prefix + lines_of((line,)) for line in run])
+                lines, lambda run: "".join([prefix + lines_of((line,)) for line in run])
             )
-        if not self.separators:
-            return self._lines(lines)
         return self._grouped(lines, self._lines)
 
     def _grouped(self, lines: Sequence[Line], text: Callable[[Sequence[Line]], str]) -> str:
