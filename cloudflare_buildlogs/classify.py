@@ -37,13 +37,14 @@ _TS_ERROR = re.compile(r"error TS\d")
 _ANY_ERROR_WORD = re.compile(r"ERR|rror|Fail|fail|fatal|not found|ELIFECYCLE")
 
 
-def _clean(message: str) -> str:
+def clean(message: str) -> str:
+    """The message as the classifiers read it: escape sequences removed, white space trimmed."""
     text = strip_escapes(message) if "\x1b" in message else message
     return text.strip()
 
 
 def is_error(message: str) -> bool:
-    text = _clean(message)
+    text = clean(message)
     if text.startswith(ERROR_STARTS) or text.endswith(ERROR_ENDS):
         return True
     if "[ERROR]" in text or _NAMED_ERROR.match(text) is not None:
@@ -52,7 +53,7 @@ def is_error(message: str) -> bool:
 
 
 def is_warning(message: str) -> bool:
-    return _clean(message).startswith(WARNING_STARTS)
+    return clean(message).startswith(WARNING_STARTS)
 
 
 def page_may_have_errors(messages: str) -> bool:

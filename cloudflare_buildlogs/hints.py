@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .render import strip_escapes
+from .classify import clean
 
 DOCS = "https://developers.cloudflare.com"
 
@@ -91,7 +91,7 @@ _LEARN_MORE = re.compile(r"To learn more about this error, visit:\s*(https?://\S
 
 def hints_for(message: str) -> list[Hint]:
     """What a line tells of a known failure: a row of the table, or a link the log gives."""
-    text = strip_escapes(message).strip() if "\x1b" in message else message.strip()
+    text = clean(message)
     found = [Hint(advice, url) for pattern, advice, url in TABLE if pattern.search(text)][:1]
     learn = _LEARN_MORE.search(text)
     if learn is not None:

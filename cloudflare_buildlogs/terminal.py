@@ -11,9 +11,9 @@ import io
 from collections.abc import Sequence
 from typing import TextIO, cast
 
-from .classify import is_error, is_warning
+from .classify import clean, is_error, is_warning
 from .models import Tracked
-from .render import Line, TextWriter, TimestampMode, sanitize, strip_escapes
+from .render import Line, TextWriter, TimestampMode, sanitize
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = (
     "\x1b[31m",
@@ -53,7 +53,7 @@ class TerminalWriter(TextWriter):
     def _line(self, line: Tracked) -> str:
         stamp = "" if self.stamper is None else self.stamper(line)
         message = line[3]
-        plain = strip_escapes(message).strip()
+        plain = clean(message)
         style = ""
         if plain.startswith("Success:"):
             style, message = GREEN + BOLD, "✓ " + plain
