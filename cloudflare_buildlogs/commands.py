@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import config
@@ -218,7 +219,8 @@ def fetch(
     stopped, the log is also kept: the caller commits the returned writer once the read has
     reached its reader whole."""
     keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
-    copy_pages(prefetch(read_log(session.client, session.account_id, build_uuid)), out, keeper)
+    with closing(prefetch(read_log(session.client, session.account_id, build_uuid))) as pages:
+        copy_pages(pages, out, keeper)
     return keeper
 
 
@@ -298,20 +300,21 @@ def _follow(
     spinner = Spinner(env)
     try:
         events = follow(session.client, session.account_id, [build_uuid], poller)
-        for _, event in prefetch(events):
-            if isinstance(event, list):
-                spinner.stop()
-                out.write(event)
-                if keeper is not None:
-                    keeper.add(event)  # every line once, in order: the whole log at the end
-                continue
-            out.release_tail()  # caught up: the last N lines so far, then everything new
-            if isinstance(event, Finished):
-                return event.build
-            if event.build is not None:
-                poller.what = f"build {build_uuid} is still {event.build.status.value}"
-                if event.quiet and out.writer.count == 0:
-                    spinner.show(waiting_text(event.build))
+        with closing(prefetch(events)) as stream:
+            for _, event in stream:
+                if isinstance(event, list):
+                    spinner.stop()
+                    out.write(event)
+                    if keeper is not None:
+                        keeper.add(event)  # every line once, in order: the whole log at the end
+                    continue
+                out.release_tail()  # caught up: the last N lines so far, then everything new
+                if isinstance(event, Finished):
+                    return event.build
+                if event.build is not None:
+                    poller.what = f"build {build_uuid} is still {event.build.status.value}"
+                    if event.quiet and out.writer.count == 0:
+                        spinner.show(waiting_text(event.build))
     finally:
         spinner.stop()
     raise AssertionError("follow ended without a Finished event")  # pragma: no cover

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import NamedTuple, Protocol, TypeVar, cast
 
 from .errors import ApiError, WaitTimeout
@@ -262,11 +262,13 @@ AHEAD = 2  # pages fetched ahead of the one being written: memory stays flat
 SWITCH_INTERVAL = 0.001
 
 
-def prefetch(source: Iterator[T], ahead: int = AHEAD) -> Iterator[T]:
+def prefetch(source: Iterator[T], ahead: int = AHEAD) -> Generator[T, None, None]:
     """`source`'s items, produced in a background thread while the caller uses the last one:
     the next page is on the wire while this one is written. Order is kept; an error in the
-    thread is raised here, after the items before it; when the caller stops (an error,
-    Ctrl-C, a closed pipe), the thread stops at its next item and is waited for briefly."""
+    thread is raised here, after the items before it. When the caller stops (an error,
+    Ctrl-C, a closed pipe), the thread stops at its next item and is waited for briefly:
+    callers close the generator (`contextlib.closing`) so that happens at once, before the
+    HTTP client the thread uses is closed, not whenever the generator is collected."""
     items: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=ahead)
     stop = threading.Event()
 

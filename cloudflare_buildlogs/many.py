@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from contextlib import closing
 
 from .commands import (
     LatestOptions,
@@ -128,18 +129,20 @@ def _follow(
     latest = list(builds)
     poller = make_poller(session, env, opts.log, f"{len(builds)} builds are still running")
     uuids = [t.build_uuid for t in targets]
+    events = follow(session.client, session.account_id, uuids, poller)
     try:
-        for index, event in prefetch(follow(session.client, session.account_id, uuids, poller)):
-            if isinstance(event, list):
-                outputs[index].write(event)
-                continue
-            outputs[index].release_tail()  # caught up: the last N lines so far, then the rest
-            if isinstance(event, Finished):
-                latest[index] = event.build
-                close_output(outputs[index], event.build)
-                ended.add(index)
-            elif event.build is not None:
-                latest[index] = event.build
+        with closing(prefetch(events)) as stream:
+            for index, event in stream:
+                if isinstance(event, list):
+                    outputs[index].write(event)
+                    continue
+                outputs[index].release_tail()  # caught up: the last N so far, then the rest
+                if isinstance(event, Finished):
+                    latest[index] = event.build
+                    close_output(outputs[index], event.build)
+                    ended.add(index)
+                elif event.build is not None:
+                    latest[index] = event.build
     except WaitTimeout:
         return latest, True
     return latest, False
