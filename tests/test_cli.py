@@ -187,3 +187,30 @@ def test_bad_durations_are_usage_errors(text: str) -> None:
 def test_bad_intervals_are_usage_errors(api: dict[str, str], interval: str) -> None:
     code, io = run(["get", BUILD, "--follow", "--interval", interval], api)
     assert code == ExitCode.USAGE and "--interval" in io.err.getvalue()
+
+
+def test_ctrl_c_during_start_up_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Start-up imports (~100 ms) run before the error edge exists: Ctrl-C there still gets the
+    documented line and status, and the collector is left on."""
+    import gc
+    import types
+
+    from cloudflare_buildlogs import __main__ as entry
+
+    def interrupted(name: str) -> object:
+        raise KeyboardInterrupt
+
+    fake = types.ModuleType("cloudflare_buildlogs.cli")
+    fake.__getattr__ = interrupted  # type: ignore[method-assign]
+    monkeypatch.setitem(__import__("sys").modules, "cloudflare_buildlogs.cli", fake)
+    monkeypatch.setattr("sys.argv", ["cf-buildlogs", "get", BUILD])
+    try:
+        with pytest.raises(SystemExit) as stop:
+            entry.main()
+    finally:
+        gc.unfreeze()
+    assert stop.value.code == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == "cf-buildlogs: interrupted\n"
+    assert gc.isenabled()

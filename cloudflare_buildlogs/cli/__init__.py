@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 import typer
 from typer._click import exceptions as click_exceptions
@@ -27,7 +26,7 @@ from . import account, local  # noqa: F401
 from .app import PROG, app
 from .checks import parse_duration
 
-__all__ = ["PROG", "app", "main", "parse_duration", "run"]
+__all__ = ["PROG", "app", "parse_duration", "run"]
 
 
 def _app_for(argv: Sequence[str], env: Env) -> typer.Typer:
@@ -72,7 +71,3 @@ def run(argv: Sequence[str] | None, env: Env) -> int:
         env.error_line(f"{PROG}: interrupted")
         return int(ExitCode.INTERRUPTED)
     return int(result or 0)
-
-
-def main() -> NoReturn:
-    sys.exit(run(None, Env.from_process()))
