@@ -219,7 +219,10 @@ def fetch(
     stopped, the log is also kept: the caller commits the returned writer once the read has
     reached its reader whole."""
     keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
-    with closing(prefetch(read_log(session.client, session.account_id, build_uuid))) as pages:
+    client = session.client
+    with closing(
+        prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
+    ) as pages:
         copy_pages(pages, out, keeper)
     return keeper
 
@@ -300,7 +303,7 @@ def _follow(
     spinner = Spinner(env)
     try:
         events = follow(session.client, session.account_id, [build_uuid], poller)
-        with closing(prefetch(events)) as stream:
+        with closing(prefetch(events, sent=session.client.sent)) as stream:
             for _, event in stream:
                 if isinstance(event, list):
                     spinner.stop()

@@ -131,7 +131,7 @@ def _follow(
     uuids = [t.build_uuid for t in targets]
     events = follow(session.client, session.account_id, uuids, poller)
     try:
-        with closing(prefetch(events)) as stream:
+        with closing(prefetch(events, sent=session.client.sent)) as stream:
             for index, event in stream:
                 if isinstance(event, list):
                     outputs[index].write(event)

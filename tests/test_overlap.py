@@ -8,9 +8,12 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from cloudflare_buildlogs import cli, fake_api
+from cloudflare_buildlogs import cli, fake_api, follow
+from cloudflare_buildlogs.api.client import Client
+from cloudflare_buildlogs.config import Credentials
 from cloudflare_buildlogs.follow import AHEAD, prefetch
 
 from .conftest import BUILD, Captured, api_environ, make_env
@@ -72,6 +75,47 @@ def test_a_consumer_that_stops_early_stops_the_fetcher() -> None:
         if item == 5:
             break
     wait_for_no_fetch_thread()
+
+
+def test_a_page_is_handed_over_once_the_next_request_is_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writing a page competes for the GIL with asking for the next one: while the fetcher is
+    behind, the writer gets page N only after request N+1 is on the wire."""
+    monkeypatch.setattr(follow, "HANDOFF", 10.0)  # a missed hand-over would stall the test
+    sent = threading.Event()
+    events: list[str] = []
+
+    def source() -> Iterator[int]:
+        for i in range(4):
+            time.sleep(0.01)  # the request's own work, before it is sent
+            events.append(f"sent {i}")
+            sent.set()
+            time.sleep(0.01)  # waiting for the answer
+            yield i
+
+    started = time.monotonic()
+    for item in prefetch(source(), sent=sent):
+        events.append(f"write {item}")
+    assert events == [
+        "sent 0", "sent 1", "write 0", "sent 2", "write 1", "sent 3", "write 2", "write 3",
+    ]  # fmt: skip
+    assert time.monotonic() - started < 5, "the last page waited for a request never sent"
+    wait_for_no_fetch_thread()
+
+
+def test_the_api_client_says_when_its_request_is_sent(
+    state: fake_api.State, server: fake_api.FakeServer
+) -> None:
+    """The hand-over rests on httpcore's trace of a real request: a renamed event would cost
+    every page HANDOFF of waiting, unseen but for this test."""
+    state.add(fake_api.FakeBuild(BUILD, [[1, "one"]]))
+    with httpx.Client() as http:
+        client = Client(http, server.url, Credentials("test", token=fake_api.DEMO_TOKEN))
+        assert not client.sent.is_set()
+        page = client.get_log_page(fake_api.DEMO_ACCOUNT, BUILD, None)
+    assert [line[3] for line in page.lines] == ["one"]
+    assert client.sent.is_set()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ of typer or rich.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -114,6 +115,10 @@ class Client:
         self.jitter = jitter
         self.max_attempts = max_attempts
         self.requests = 0
+        # Set each time a request is on the wire and its answer awaited: `follow.prefetch`
+        # writes a page only once the next one is asked for, so writing doesn't delay asking.
+        self.sent = threading.Event()
+        self._extensions = {"trace": self._trace}
 
     # -- the endpoints -------------------------------------------------------------------
 
@@ -202,6 +207,11 @@ class Client:
         if self.log is not None:
             self.log(text)
 
+    def _trace(self, event: str, info: object) -> None:
+        """httpcore's trace of a request (httpx's `trace` request extension)."""
+        if event == "http11.send_request_headers.complete":
+            self.sent.set()
+
     def get(self, path: str, params: dict[str, Any] | None = None, *, what: str) -> Envelope:
         """GET with the retry policy; the unwrapped envelope, or a typed error."""
         headers = self._headers()
@@ -232,18 +242,21 @@ class Client:
         self.requests += 1
         started = self.monotonic()
         try:
-            response = self.http.get(url, params=params, headers=headers)
+            response = self.http.get(
+                url, params=params, headers=headers, extensions=self._extensions
+            )
         except httpx.TimeoutException as exc:
             self._note(f"GET {url} timed out ({type(exc).__name__}) [request {self.requests}]")
             return "the request timed out", None
         except httpx.TransportError as exc:
             self._note(f"GET {url} failed: {exc} [request {self.requests}]")
             return f"connection failed ({type(exc).__name__}: {exc})", None
-        elapsed = (self.monotonic() - started) * 1000
-        self._note(
-            f"GET {response.request.url} -> {response.status_code} in {elapsed:.0f} ms"
-            f" [request {self.requests}]"
-        )
+        if self.log is not None:
+            elapsed = (self.monotonic() - started) * 1000
+            self.log(
+                f"GET {response.request.url} -> {response.status_code} in {elapsed:.0f} ms"
+                f" [request {self.requests}]"
+            )
         status = response.status_code
         if status == 429:
             return "rate limited (HTTP 429)", self._retry_after(response)
