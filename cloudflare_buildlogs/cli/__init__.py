@@ -4,6 +4,10 @@ Each command parses its options into a frozen object and hands it to `commands.r
 any layer raises is turned into one message and one exit status by `errors.translate`. One
 module per command group (`logs`, `account`), the options they share in `options`, the
 checks of what was typed in `checks`.
+
+The modules that declare commands (`app`, `logs`, `account`, `local`) have no `from __future__
+import annotations`: typer reads the signatures of the command that runs on every run, and
+string annotations make it compile and eval each one (~2 ms of a one-page `get`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """The commands that set up credentials and show the configuration: auth and config."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

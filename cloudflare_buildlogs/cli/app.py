@@ -1,7 +1,5 @@
 """The typer app, and the edge where a command's errors become its message and exit status."""
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Callable

@@ -1,7 +1,5 @@
 """The commands that need no network: view (a saved log) and cache (the local store)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The commands that read builds: get, latest, list, and the demo."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
