@@ -67,22 +67,6 @@ def strip_escapes(text: str) -> str:
     return _ESCAPES.sub("", text)
 
 
-_NEEDS_CARE_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_DELETE_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
-
-
-def _page_has_controls(text: str) -> bool:
-    """Whether a page holds any control character but a line break, or a message that ends in
-    one (a doubled break): then its lines are looked at one by one.
-
-    For ASCII text `str.translate` answers ~5x faster than the regex, which matters once a page
-    (tens of kilobytes, every page of every log); for other text the regex is the faster.
-    """
-    if text.isascii():
-        return len(text.translate(_DELETE_CONTROLS)) != len(text) or "\n\n" in text
-    return _NEEDS_CARE_BUT_NEWLINE.search(text) is not None or "\n\n" in text
-
-
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _RESET = "\x1b[0m"
 
@@ -288,10 +272,10 @@ class TextWriter(Writer):
         return "".join(parts)
 
     def _lines(self, lines: Sequence[Line]) -> str:
-        """The page's lines as text. The usual page goes out as it came, checked once; on a
-        page with a coloured or odd line, only the lines that are not plainly printable
+        """The page's lines as text. Only the lines that are not plainly printable
         (`str.isprintable`, in C) are sanitised: a coloured line costs what a coloured line
-        costs, not its whole page."""
+        costs. (Formatting the page at once and checking it whole was faster on clean pages,
+        but real logs have colour on most pages, which then paid for both.)"""
         stamp = self.stamper
         if self.color:  # a terminal's lines: the timestamp dimmed, the build's own colours kept
             if stamp is None:
@@ -300,22 +284,18 @@ class TextWriter(Writer):
                 [f"\x1b[2m{stamp(line)}\x1b[0m  {_shown(line[3], True)}\n" for line in lines]
             )
         if stamp is None:
-            text = "".join([f"{line[3]}\n" for line in lines])
-            if not _page_has_controls(text):
-                return text
-            return "".join([f"{_shown(line[3], False)}\n" for line in lines])
+            return "".join(
+                [
+                    f"{line[3] if line[3].isprintable() else sanitize(line[3], False)}\n"
+                    for line in lines
+                ]
+            )
         cached = stamp.cached  # inlined: the usual line costs no call
-        text = "".join(
-            [f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n" for line in lines]
-        )
-        if not _page_has_controls(text):
-            return text
         return "".join(
             [
                 f"{(not line[2] and cached(line[1])) or stamp(line)}  "
-                f"{m if m.isprintable() else sanitize(m, False)}\n"
+                f"{line[3] if line[3].isprintable() else sanitize(line[3], False)}\n"
                 for line in lines
-                for m in (line[3],)
             ]
         )
 

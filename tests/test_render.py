@@ -207,20 +207,6 @@ def test_tail_zero_prints_nothing() -> None:
     assert out.getvalue() == ""
 
 
-@pytest.mark.parametrize("text", ["plain ascii", "ünïcödé ⚡", ""])
-@pytest.mark.parametrize(
-    "control", ["", "\x00", "\x07", "\t", "\r", "\x1b", "\x7f", "\x85", "\x9b"]
-)
-def test_the_page_check_finds_every_control_in_ascii_and_other_text(
-    text: str, control: str
-) -> None:
-    from cloudflare_buildlogs.render import _page_has_controls
-
-    page = f"{text}\n{control}{text}\n"
-    assert _page_has_controls(page) == (control not in ("", "\t") or "\n\n" in page)
-    assert _page_has_controls(f"{text}x\nends\n\n")  # a message that ends in a line break
-
-
 @pytest.mark.parametrize("color", [False, True])
 @pytest.mark.parametrize("stamps", [TimestampMode.UTC, TimestampMode.NONE])
 def test_each_line_of_a_mixed_page_is_written_as_if_alone(
