@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .classify import clean
 from .models import Build, LogLine, Tracked, parse_time
-from .render import strip_escapes
 
 PHASES = ("initialize", "clone", "configure", "install", "build", "deploy")
 
@@ -35,8 +35,7 @@ _MAY_MARK = frozenset("ICDE \t\x1b")
 
 def marker_phase(message: str) -> int | None:
     """The index in PHASES of the phase a marker line begins, or None for any other line."""
-    text = strip_escapes(message) if "\x1b" in message else message
-    text = text.lstrip()
+    text = clean(message)
     if not text.startswith(_PREFIXES):
         return None
     return next(phase for prefix, phase in MARKERS if text.startswith(prefix))
