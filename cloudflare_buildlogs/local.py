@@ -23,7 +23,7 @@ from .commands import (
 )
 from .env import Env
 from .errors import ExitCode, UsageError
-from .models import Build, BuildStatus, LogLine
+from .models import Build, LogLine
 from .render import OutputFormat
 from .saved import Saved, read_saved
 from .session import ApiOptions, resolve
@@ -54,15 +54,12 @@ def _build_of(saved: Saved) -> Build | None:
     """What the file says of its build: only how it ended, when it says so."""
     if not saved.ended:
         return None
-    try:
-        status = BuildStatus(saved.status)
-    except ValueError:
-        status = BuildStatus.UNKNOWN
-    fields = dict.fromkeys(
-        ("created_on", "running_on", "stopped_on", "worker_tag", "trigger_name", "branch",
-         "commit_hash", "commit_message", "trigger_source"),
-    )  # fmt: skip
-    return Build(build_uuid=saved.build_uuid or "", status=status, outcome=saved.outcome, **fields)
+    record = {
+        "build_uuid": saved.build_uuid,
+        "status": saved.status,
+        "build_outcome": saved.outcome,
+    }
+    return Build.from_api(record)
 
 
 def run_view(opts: ViewOptions, env: Env) -> ExitCode:
