@@ -381,10 +381,7 @@ def print_summary(
 
 def summary_pipeline(opts: LogOptions) -> Pipeline:
     """What a summary reads a log through: phases, redaction and errors, nothing written."""
-    from .redact import Redactor
-
-    redactor = Redactor() if opts.redact else None
-    return Pipeline(Discard(), Discard(), redactor=redactor, collector=Collector(opts.context))
+    return Pipeline(Discard(), Discard(), redact=opts.redact, collector=Collector(opts.context))
 
 
 def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:

@@ -166,7 +166,7 @@ class Pipeline:
         sink: Sink,
         writer: Observer,
         *,
-        redactor: Redactor | None = None,
+        redact: bool = False,
         phases: frozenset[str] | None = None,
         context: int | None = None,
         collector: Collector | None = None,
@@ -175,7 +175,11 @@ class Pipeline:
 
         self.sink, self.writer = sink, writer
         self.tracker = Tracker()
-        self.redactor = redactor
+        self.redactor: Redactor | None = None
+        if redact:
+            from .redact import Redactor
+
+            self.redactor = Redactor()
         self.phases = phases
         self.errors = None if context is None else ContextFilter(context)
         self.collector = collector
@@ -218,12 +222,10 @@ class Output:
         self.collector = collector
         self.pipeline = None
         if track:
-            from .redact import Redactor
-
             self.pipeline = Pipeline(
                 self.tail or writer,
                 writer,
-                redactor=Redactor() if redact else None,
+                redact=redact,
                 phases=phases,
                 context=context,
                 collector=collector,
