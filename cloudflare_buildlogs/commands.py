@@ -35,7 +35,6 @@ from .status import Spinner, build_record, waiting_text, write_summary
 
 if TYPE_CHECKING:
     from .store import EntryWriter, Kept
-    from .summary import Summary
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
 TAG_RE = re.compile(r"[0-9a-f]{32}")
@@ -227,6 +226,19 @@ def fetch(
     return keeper
 
 
+def read_whole(
+    session: Session, build_uuid: str, build: Build, kept: Kept | None, out: Output | Pipeline
+) -> None:
+    """A build's whole log to `out`: the kept one when there is one, else from the API (and
+    kept, when the build has stopped)."""
+    if kept is not None:
+        copy_pages(kept.pages(), out)
+        return
+    keeper = fetch(session, build_uuid, build, out)
+    if keeper is not None:
+        keeper.commit(build)
+
+
 def kept_build(session: Session, build_uuid: str) -> Kept | None:
     store = session.store
     if store is None:
@@ -324,24 +336,12 @@ def _follow(
 
 
 def run_get(opts: GetOptions, env: Env) -> ExitCode:
-    """Print one build's log."""
+    """Print one build's log, or its summary (`summary`, `get --summary`: `opts.log.summary`)."""
     with open_session(opts.api, env) as session:
         return print_log(session, env, Target.of(opts.build), opts.log)
 
 
 # -- summaries ---------------------------------------------------------------------------------
-
-
-class SummaryOptions(NamedTuple):
-    build: BuildRef
-    api: ApiOptions = ApiOptions()
-    log: LogOptions = LogOptions(summary=SummaryFormat.TEXT)
-
-
-def run_summary(opts: SummaryOptions, env: Env) -> ExitCode:
-    """What happened to one build."""
-    with open_session(opts.api, env) as session:
-        return print_log(session, env, Target.of(opts.build), opts.log)
 
 
 def print_summary(
@@ -354,26 +354,18 @@ def print_summary(
 ) -> ExitCode:
     """Read the whole log (the build's state was read first) and print its summary; the log
     comes from the store when kept, and is kept when the build has stopped."""
-    from .summary import make_summary
-
     pipeline = summary_pipeline(opts)
-    if kept is not None:
-        copy_pages(kept.pages(), pipeline)
-    else:
-        keeper = fetch(session, target.build_uuid, build, pipeline)
-        if keeper is not None:
-            keeper.commit(build)
-    assert pipeline.collector is not None
-    summary = make_summary(
+    read_whole(session, target.build_uuid, build, kept, pipeline)
+    summarize(
+        env,
+        pipeline,
         target.build_uuid,
         build,
-        pipeline.tracker,
-        pipeline.collector,
+        opts,
         account_id=session.account_id,
         worker=target.label,
         environment=target.environment,
     )
-    write_summary_as(env, summary, opts)
     if opts.exit_status and build.stopped:
         return _exit_for(build)
     return ExitCode.OK
@@ -384,9 +376,31 @@ def summary_pipeline(opts: LogOptions) -> Pipeline:
     return Pipeline(Discard(), Discard(), redact=opts.redact, collector=Collector(opts.context))
 
 
-def write_summary_as(env: Env, summary: Summary, opts: LogOptions) -> None:
-    from .summary import draw, to_json, to_markdown, to_text
+def summarize(
+    env: Env,
+    pipeline: Pipeline,
+    build_uuid: str,
+    build: Build | None,
+    opts: LogOptions,
+    *,
+    account_id: str | None = None,
+    worker: str | None = None,
+    environment: str | None = None,
+) -> None:
+    """The summary of the log `pipeline` has read, printed in the format asked for; what is
+    known of the account and the Worker makes the dashboard link."""
+    from .summary import draw, make_summary, to_json, to_markdown, to_text
 
+    assert pipeline.collector is not None
+    summary = make_summary(
+        build_uuid,
+        build,
+        pipeline.tracker,
+        pipeline.collector,
+        account_id=account_id,
+        worker=worker,
+        environment=environment,
+    )
     fmt = opts.summary or SummaryFormat.TEXT
     if fmt is SummaryFormat.JSON:
         env.stdout.write(json.dumps(to_json(summary), indent=2, ensure_ascii=False) + "\n")
@@ -615,10 +629,7 @@ def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> E
         uuid = fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD
         build = BuildRef(uuid, fake_api.DEMO_ACCOUNT, "my-worker", "production")
         api = ApiOptions(api_url=server.url)
-        if log.summary is not None:
-            code = run_summary(SummaryOptions(build, api, log), demo_env)
-        else:
-            code = run_get(GetOptions(build, api, log), demo_env)
+        code = run_get(GetOptions(build, api, log), demo_env)  # --summary is print_log's
     command = "summary" if log.summary is not None else "get"
     env.error_line(
         f"\nThat was the real `{command}` against a built-in fake of the Cloudflare API. For your"

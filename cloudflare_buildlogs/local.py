@@ -18,8 +18,8 @@ from .commands import (
     close_output,
     copy_pages,
     open_output,
+    summarize,
     summary_pipeline,
-    write_summary_as,
 )
 from .env import Env
 from .errors import ExitCode, UsageError
@@ -88,15 +88,9 @@ def run_view(opts: ViewOptions, env: Env) -> ExitCode:
 def _view_summary(
     env: Env, pages: Iterator[list[LogLine]], saved: Saved, opts: LogOptions
 ) -> ExitCode:
-    from .summary import make_summary
-
     pipeline = summary_pipeline(opts)
     copy_pages(pages, pipeline)
-    assert pipeline.collector is not None
-    summary = make_summary(
-        saved.build_uuid or "", _build_of(saved), pipeline.tracker, pipeline.collector
-    )
-    write_summary_as(env, summary, opts)
+    summarize(env, pipeline, saved.build_uuid or "", _build_of(saved), opts)
     return ExitCode.OK
 
 

@@ -16,12 +16,11 @@ from .commands import (
     LatestOptions,
     Target,
     close_output,
-    copy_pages,
-    fetch,
     find_builds,
     kept_build,
     make_poller,
     open_output,
+    read_whole,
     resolve_commit,
     resolve_workers,
     run_latest,
@@ -106,13 +105,8 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
 def _read(session: Session, target: Target, build: Build, out: Output) -> Build:
     """One build's log, after the others', from the store when kept."""
     kept = kept_build(session, target.build_uuid)
-    if kept is not None:
-        copy_pages(kept.pages(), out)
-        return kept.build
-    keeper = fetch(session, target.build_uuid, build, out)
-    if keeper is not None:
-        keeper.commit(build)
-    return build
+    read_whole(session, target.build_uuid, build, kept, out)
+    return kept.build if kept is not None else build
 
 
 def _follow(

@@ -283,7 +283,7 @@ def summary_command(
     """
 
     def work(env: Env) -> int:
-        from ..commands import LogOptions, SummaryOptions, run_summary
+        from ..commands import GetOptions, LogOptions, run_get
 
         ref = check_build(build, account_id)
         fmt = summary_format(output, json_)
@@ -295,7 +295,7 @@ def summary_command(
             summary=fmt,
         )
         api = api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache)
-        return run_summary(SummaryOptions(ref, api, log), env)
+        return run_get(GetOptions(ref, api, log), env)
 
     run_command(ctx, work)
 
