@@ -96,8 +96,15 @@ class Cli:
     def __call__(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
     ) -> Result:
+        return self._run([str(BIN), *args], env, timeout)
+
+    def shell(self, script: str, timeout: float = 60) -> Result:
+        """`script` run by bash (pipes, `set -o pipefail`), in the same environment."""
+        return self._run(["bash", "-c", script], None, timeout)
+
+    def _run(self, argv: list[str], env: Mapping[str, str] | None, timeout: float) -> Result:
         proc = subprocess.run(
-            [str(BIN), *args],
+            argv,
             capture_output=True,
             text=True,
             env=self.env(env),

@@ -215,15 +215,8 @@ def test_shell_pipe_into_head(cli: Cli, state: fake_api.State) -> None:
     )
     uuid = "cccccccc-0000-4000-8000-000000000003"
     script = f"set -o pipefail; '{BIN}' get {uuid} --no-timestamps | head -n 2"
-    proc = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        env=cli.env(),
-        timeout=30,
-        check=False,
-    )
-    assert (proc.returncode, proc.stdout, proc.stderr) == (
+    proc = cli.shell(script, timeout=30)
+    assert (proc.code, proc.stdout, proc.stderr) == (
         0,
         "step 0: compiled module 0 [ok]\nstep 1: compiled module 1 [ok]\n",
         "",

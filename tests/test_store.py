@@ -154,15 +154,8 @@ def test_a_reader_that_goes_away_leaves_nothing_kept(cli: Cli, state: fake_api.S
     state.page_size = 1000
     big = state.add(fake_api.FakeBuild(OTHER, fake_api.GeneratedLines(50_000)))
     script = f"set -o pipefail; '{BIN}' get {big.uuid} | head -n 1"
-    proc = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        env=cli.env(),
-        timeout=60,
-        check=False,
-    )
-    assert (proc.returncode, proc.stderr) == (0, "")
+    proc = cli.shell(script)
+    assert (proc.code, proc.stderr) == (0, "")
     folder = Path(cli.env()["CF_BUILDLOGS_CACHE_DIR"])
     assert entries(folder) == [] and not list(folder.glob(".tmp-*"))
 
@@ -499,15 +492,8 @@ def test_get_ndjson_piped_into_view_is_get(cli: Cli, state: fake_api.State) -> N
     state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail"))
     plain = cli("get", BUILD, "--no-cache")
     script = f"'{BIN}' get {BUILD} --ndjson --no-cache | '{BIN}' view -"
-    piped = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        env=cli.env(),
-        timeout=60,
-        check=False,
-    )
-    assert (piped.returncode, piped.stdout, piped.stderr) == (0, plain.stdout, "")
+    piped = cli.shell(script)
+    assert (piped.code, piped.stdout, piped.stderr) == (0, plain.stdout, "")
     offline = {
         **cli.env(),
         "CLOUDFLARE_API_TOKEN": "",

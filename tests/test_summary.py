@@ -40,6 +40,15 @@ def add(state: fake_api.State, messages: list[str], outcome: str = "fail") -> No
     state.add(fake_api.FakeBuild(BUILD, log(messages), outcome=outcome, stopped_on=stopped))
 
 
+def add_running(state: fake_api.State, lines_per_s: float) -> FakeClock:
+    """The failing deploy, still being played: its lines come as the returned clock moves."""
+    clock = FakeClock()
+    state.clock = clock.monotonic
+    live = fake_api.Live(started=clock.now, lines_per_s=lines_per_s)
+    state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail", live=live))
+    return clock
+
+
 def run(args: list[str], environ: dict[str, str], tty: bool = False) -> tuple[int, Captured]:
     captured = make_env(environ, tty=tty)
     code = cli.run(args, captured.env)
@@ -116,10 +125,7 @@ def test_a_cancelled_build_fails_in_the_phase_it_reached(
 def test_a_running_build_has_no_duration_and_its_last_phase_runs(
     state: fake_api.State, api: dict[str, str]
 ) -> None:
-    clock = FakeClock()
-    state.clock = clock.monotonic
-    live = fake_api.Live(started=clock.now, lines_per_s=1)
-    state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail", live=live))
+    clock = add_running(state, lines_per_s=1)
     clock.now += 14.5  # 14 lines shown: into the install phase
     doc = summary_json([BUILD], api)
     assert (doc["status"], doc["outcome"], doc["duration_seconds"], doc["lines"]) == (
@@ -324,10 +330,7 @@ def test_the_terminal_view_under_a_pseudo_terminal(cli: Cli, state: fake_api.Sta
 def test_errors_while_following_are_printed_as_they_qualify(
     state: fake_api.State, api: dict[str, str]
 ) -> None:
-    clock = FakeClock()
-    state.clock = clock.monotonic
-    live = fake_api.Live(started=clock.now, lines_per_s=2)
-    state.add(fake_api.FakeBuild(BUILD, log(FAILED_LOG), outcome="fail", live=live))
+    clock = add_running(state, lines_per_s=2)
     captured = make_env(api)
     captured.env.monotonic, captured.env.sleep = clock.monotonic, clock.sleep
     code = cli.run(["get", BUILD, "--follow", "--errors", "-C", "1", "--ndjson"], captured.env)
