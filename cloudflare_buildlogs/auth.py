@@ -16,6 +16,7 @@ from .config import Credentials, Settings
 from .env import Env
 from .errors import PERMISSION_HINT, AuthError, CliError, ExitCode, NotFoundError, UsageError
 from .session import ApiOptions, choose_account, make_client, resolve
+from .untrusted import field
 
 USER_TOKEN_HINT = (
     'create a user API token (My Profile > API Tokens) with "Workers CI Read" '
@@ -113,7 +114,7 @@ class Report:
     problem: CliError | None = None
 
     def line(self, key: str, value: str) -> None:
-        self.env.stdout.write(f"{key + ':':<12} {self.env.redact(value)}\n")
+        self.env.stdout.write(f"{key + ':':<12} {self.env.redact(field(value))}\n")
 
     def fail(self, key: str, value: str, problem: CliError) -> None:
         self.line(key, value)
@@ -151,7 +152,8 @@ def run_status(opts: ApiOptions, env: Env) -> ExitCode:
             _check(report, client, env, settings, creds)
     env.stdout.flush()
     if report.problem is not None:
-        env.error_line(f"cf-buildlogs: {report.problem.message}")
+        for line in report.problem.message.splitlines() or [""]:
+            env.error_line(f"cf-buildlogs: {line}")
         if report.problem.hint:
             env.error_line(f"hint: {report.problem.hint}")
         return ExitCode.AUTH

@@ -69,8 +69,8 @@ def dashboard_url(
     """The build's page in the dashboard, when its account and Worker name are known."""
     if not account_id or not worker:
         return None
-    env = quote(environment or DEFAULT_ENVIRONMENT, safe="")
+    parts = [quote(p, safe="") for p in (account_id, worker, environment or DEFAULT_ENVIRONMENT)]
     return (
-        f"{DASHBOARD}/{account_id}/workers/services/view/{quote(worker, safe='')}/{env}"
-        f"/builds/{build_uuid}"
+        f"{DASHBOARD}/{parts[0]}/workers/services/view/{parts[1]}/{parts[2]}"
+        f"/builds/{quote(build_uuid, safe='')}"
     )

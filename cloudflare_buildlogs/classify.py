@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .render import strip_escapes
+from .untrusted import strip_escapes
 
 ERROR_STARTS = (
     "✘ [ERROR]",

@@ -28,10 +28,10 @@ from .render import (
     Writer,
     assert_never,
     make_writer,
-    strip_escapes,
 )
 from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
+from .untrusted import field
 
 if TYPE_CHECKING:
     from .store import EntryWriter, Kept
@@ -295,7 +295,7 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
         first = collector.first_error(phase)
         where = f"failed in phase {phase}" if phase else "first error"
         if first is not None:
-            env.error_line(f"  {where}: {strip_escapes(first[3])} (line {first[4]})")
+            env.error_line(f"  {where}: {field(first[3])} (line {first[4]})")
         elif phase:
             env.error_line(f"  {where}; no error line found")
     url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)

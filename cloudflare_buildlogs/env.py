@@ -138,9 +138,14 @@ class Env:
                 text = text.replace(secret, "****")
         return text
 
-    def error_line(self, text: str) -> None:
-        """A line on stderr; any secret the run knows of is masked first."""
-        self.stderr.write(self.redact(text) + "\n")
+    def error_line(self, text: str, mark: str = "") -> None:
+        """A line on stderr (or several, at the line breaks the tool wrote), cleaned as
+        untrusted text, since messages quote the API, the log and files; any secret the run
+        knows of is masked. `mark` is the tool's own decoration before it (a coloured tick)."""
+        from .untrusted import strip_escapes
+
+        cleaned = strip_escapes(text).replace("\t", " ")
+        self.stderr.write(mark + self.redact(cleaned) + "\n")
         self.stderr.flush()
 
     def color(self, choice: str) -> bool:

@@ -35,6 +35,7 @@ from .pipeline import Output
 from .render import OutputFormat
 from .session import Session, open_session
 from .status import summary
+from .untrusted import field
 
 # Bright, readable on dark and light terminals; a Worker's colour comes from its name, so it
 # is the same every run (Python's own hash() changes from run to run).
@@ -47,6 +48,7 @@ def colour_of(name: str) -> str:
 
 def prefixes(labels: Sequence[str], color: bool) -> list[str]:
     """`name  ` padded to the longest name, coloured when colour is on."""
+    labels = [field(label) for label in labels]
     width = max(len(label) for label in labels)
     return [
         f"{colour_of(label)}{label:<{width}}\x1b[0m  " if color else f"{label:<{width}}  "
@@ -151,7 +153,7 @@ def _report(
     opts: LatestOptions,
 ) -> ExitCode:
     """One line a Worker on stderr, and the command's exit status (section 14)."""
-    width = max(len(label) for label in labels)
+    width = max(len(field(label)) for label in labels)
     failed = False
     for label, build, out in zip(labels, builds, outputs, strict=True):
         if build.stopped:
@@ -164,7 +166,7 @@ def _report(
             line = f"build {build.build_uuid[:8]} still {build.status.value}"
             if timed_out:
                 line += f" after {format_duration(opts.log.timeout)}"
-        env.error_line(f"{label:<{width}}  {line}")
+        env.error_line(f"{field(label):<{width}}  {line}")
     if failed:  # a failed build's status beats the timeout's
         return ExitCode.BUILD_FAILED
     if timed_out:  # said, and its exit status set, by the one translator of errors

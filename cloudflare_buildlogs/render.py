@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, NoReturn, TextIO, cast
 
 from .models import LogLine, Tracked
+from .untrusted import continued, sanitize
 
 # What a writer takes: lines as read, or tracked (numbered, with their phase).
 Line = LogLine | Tracked
@@ -48,46 +48,7 @@ class TimestampMode(str, enum.Enum):
     NONE = "none"
 
 
-# -- untrusted text ---------------------------------------------------------------------
-
-# Anything that could reach a terminal as a control: C0 but tab, DEL, C1 (0x9b is an 8-bit CSI).
-_NEEDS_CARE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours (kept when allowed), cursor moves, erasing
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, clipboard, hyperlinks
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
-    r"|\x1b[ -/]*[0-~]?"  # any other escape
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character; \t and \n stay
-)
-
-
-def strip_escapes(text: str) -> str:
-    """The text with every escape sequence and control character but tab and newline removed."""
-    return _ESCAPES.sub("", text)
-
-
-_SGR = re.compile(r"\x1b\[[0-9;:]*m")
-_RESET = "\x1b[0m"
-
-
-def _keep_sgr(match: re.Match[str]) -> str:
-    text = match.group()
-    return text if _SGR.fullmatch(text) else ""
-
-
-def sanitize(message: str, keep_color: bool) -> str:
-    """The message as it may reach a terminal: colour (SGR) sequences at most, no other control.
-
-    A trailing line break is dropped (the writer adds its own); line breaks inside stay.
-    """
-    if _NEEDS_CARE.search(message) is None:
-        return message
-    message = message.rstrip("\r\n")
-    if not keep_color:
-        return _ESCAPES.sub("", message)
-    cleaned = _ESCAPES.sub(_keep_sgr, message)
-    return cleaned + _RESET if "\x1b[" in cleaned else cleaned
+# -- untrusted text: see untrusted.py, the one door -------------------------------------
 
 
 # -- timestamps -------------------------------------------------------------------------
@@ -273,35 +234,39 @@ class TextWriter(Writer):
 
     def _lines(self, lines: Sequence[Line]) -> str:
         """The page's lines as text. Only the lines that are not plainly printable
-        (`str.isprintable`, in C) are sanitised: a coloured line costs what a coloured line
-        costs. (Formatting the page at once and checking it whole was faster on clean pages,
-        but real logs have colour on most pages, which then paid for both.)"""
-        stamp = self.stamper
+        (`str.isprintable`, in C) take the slow path (`_slow`): a coloured line costs what a
+        coloured line costs. (Formatting the page at once and checking it whole was faster on
+        clean pages, but real logs have colour on most pages, which then paid for both.)"""
+        stamp, slow = self.stamper, self._slow
         if self.color:  # a terminal's lines: the timestamp dimmed, the build's own colours kept
-            if stamp is None:
-                return "".join([f"{_shown(line[3], True)}\n" for line in lines])
-            return "".join(
-                [f"\x1b[2m{stamp(line)}\x1b[0m  {_shown(line[3], True)}\n" for line in lines]
-            )
+            return "".join([slow(line) for line in lines])
         if stamp is None:
             return "".join(
-                [
-                    f"{line[3] if line[3].isprintable() else sanitize(line[3], False)}\n"
-                    for line in lines
-                ]
+                [f"{line[3]}\n" if line[3].isprintable() else slow(line) for line in lines]
             )
         cached = stamp.cached  # inlined: the usual line costs no call
         return "".join(
             [
-                f"{(not line[2] and cached(line[1])) or stamp(line)}  "
-                f"{line[3] if line[3].isprintable() else sanitize(line[3], False)}\n"
+                f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n"
+                if line[3].isprintable()
+                else slow(line)
                 for line in lines
             ]
         )
 
+    def _slow(self, line: Line) -> str:
+        """One line that needs cleaning: escapes removed (colour kept when it is on), and each
+        line break inside the message followed by the line's own prefix again."""
+        lead = self._lead(line)
+        return f"{lead}{continued(sanitize(line[3], self.color), self.prefix + lead)}\n"
 
-def _shown(message: str, keep_color: bool) -> str:
-    return message if message.isprintable() else sanitize(message, keep_color)
+    def _lead(self, line: Line) -> str:
+        """What comes before the message: the timestamp and two spaces, dimmed with colour."""
+        if self.stamper is None:
+            return ""
+        if self.color:
+            return f"\x1b[2m{self.stamper(line)}\x1b[0m  "
+        return f"{self.stamper(line)}  "
 
 
 _string: Callable[[str], str] = json.encoder.encode_basestring

@@ -15,6 +15,7 @@ from .config import Credentials, Settings
 from .env import Env
 from .errors import AuthError, UsageError
 from .models import Account
+from .untrusted import field
 
 if TYPE_CHECKING:  # httpx costs ~100 ms to import: a build read from the store needs none
     from .api import Client
@@ -142,13 +143,13 @@ def choose_account(client: Client, env: Env, interactive: bool) -> Account:
     if len(accounts) == 1:
         return accounts[0]
     if not interactive:
-        listed = ", ".join(f"{a.id} ({a.name})" for a in accounts)
+        listed = ", ".join(f"{field(a.id)} ({field(a.name)})" for a in accounts)
         raise UsageError(
             f"the token can read several accounts: {listed}",
             "choose one with --account-id or CLOUDFLARE_ACCOUNT_ID",
         )
     for number, account in enumerate(accounts, 1):
-        env.error_line(f"  {number}. {account.name}  {account.id}")
+        env.error_line(f"  {number}. {field(account.name)}  {field(account.id)}")
     for _ in range(3):
         answer = env.ask(f"Account [1-{len(accounts)}]: ").strip()
         if answer.isdigit() and 1 <= int(answer) <= len(accounts):

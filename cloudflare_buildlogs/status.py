@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .env import Env
 from .follow import format_duration
 from .models import Build
-from .render import sanitize
+from .untrusted import field
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -36,6 +36,7 @@ class Spinner:
     def show(self, text: str) -> None:
         if not self.env.stderr_tty:
             return
+        text = field(text)
         if self._status is None:
             from rich.console import Console
 
@@ -55,7 +56,7 @@ class Spinner:
 
 def waiting_text(build: Build) -> str:
     state = build.status.value
-    return f"build {build.build_uuid[:8]} is {state}, waiting…"
+    return f"build {field(build.build_uuid[:8])} is {state}, waiting…"
 
 
 def summary(build: Build, lines: int, worker: str | None, named: bool = True) -> str:
@@ -69,15 +70,14 @@ def summary(build: Build, lines: int, worker: str | None, named: bool = True) ->
     parts = [f"build {build.build_uuid[:8]} {verdict}{took}", f"{lines:,} lines"]
     name = (worker or (build.worker_tag[:8] if build.worker_tag else None)) if named else None
     parts += [p for p in (name, build.branch, (build.commit_hash or "")[:7]) if p]
-    return sanitize(" · ".join(parts), keep_color=False)
+    return field(" · ".join(parts))
 
 
 def write_summary(env: Env, build: Build, lines: int, worker: str | None) -> None:
-    text = summary(build, lines, worker)
+    mark = ""
     if env.stderr_tty and not env.environ.get("NO_COLOR"):
-        mark = "\x1b[32m✓\x1b[0m" if build.succeeded else "\x1b[31m✗\x1b[0m"
-        text = f"{mark} {text}"
-    env.error_line(text)
+        mark = "\x1b[32m✓\x1b[0m " if build.succeeded else "\x1b[31m✗\x1b[0m "
+    env.error_line(summary(build, lines, worker), mark)
 
 
 def build_record(build: Build, worker: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ for `$GITHUB_STEP_SUMMARY` and pull-request comments, and `draw` the rich layout
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .buildref import dashboard_url
@@ -16,8 +17,9 @@ from .hints import Hint
 from .models import Build, Tracked
 from .phases import PhaseReport, Tracker, failed_phase, report
 from .pipeline import Collector, Group
-from .render import Stamper, TimestampMode, strip_escapes
+from .render import Stamper, TimestampMode
 from .status import OUTCOME_WORDS
+from .untrusted import code, continued, fence, field, link, linkable, strip_escapes
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -123,28 +125,36 @@ def to_json(s: Summary) -> dict[str, Any]:
 # -- words shared by the text, Markdown and terminal forms ------------------------------------
 
 
-def verdict(s: Summary) -> str:
+# Every field from outside passes through `quote`: `field` for text, `code` for Markdown.
+Quote = Callable[[object], str]
+
+
+def verdict(s: Summary, quote: Quote = field) -> str:
     """`failed in 1m43s`, `is running`, `succeeded`."""
     build = s.build
     if build is None:
         return "(state unknown)"
     if not build.stopped:
         return f"is {build.status.value}"
-    words = OUTCOME_WORDS.get(build.outcome or "", f"stopped ({build.outcome or 'no outcome'})")
+    outcome = build.outcome
+    if outcome in OUTCOME_WORDS:
+        words = OUTCOME_WORDS[outcome]
+    else:
+        words = f"stopped ({quote(outcome) if outcome else 'no outcome'})"
     took = build.duration
     return words + (f" in {format_duration(took)}" if took is not None else "")
 
 
 def title(s: Summary) -> str:
-    return f"{s.worker or 'build'} {s.build_uuid[:8]} {verdict(s)}"
+    return f"{field(s.worker or 'build')} {field(s.build_uuid[:8])} {verdict(s)}"
 
 
-def _facts(s: Summary) -> list[str]:
+def _facts(s: Summary, quote: Quote = field) -> list[str]:
     build = s.build
     facts = [f"{s.lines:,} lines"]
     if build is not None:
-        facts += [f"branch {build.branch}" if build.branch else ""]
-        facts += [f"commit {build.commit_hash[:7]}" if build.commit_hash else ""]
+        facts += [f"branch {quote(build.branch)}" if build.branch else ""]
+        facts += [f"commit {quote(build.commit_hash[:7])}" if build.commit_hash else ""]
     return [f for f in facts if f]
 
 
@@ -162,10 +172,13 @@ def _in_failed(s: Summary) -> bool:
 
 
 def _group_lines(group: Group, width: int) -> list[str]:
-    return [
-        f"{line[4]:>{width}}{':' if error else '-'} {strip_escapes(line[3])}"
-        for line, error in group.lines
-    ]
+    """`117: message` for an error line, `116- message` for context, as `grep -n` prints; a
+    line break inside a message repeats the line's prefix."""
+    out = []
+    for line, error in group.lines:
+        lead = f"{line[4]:>{width}}{':' if error else '-'} "
+        out.append(lead + continued(strip_escapes(line[3]).replace("\t", " "), lead))
+    return out
 
 
 def _number_width(s: Summary) -> int:
@@ -203,35 +216,27 @@ def to_text(s: Summary) -> str:
     if s.groups:
         out += ["", _error_heading(s) + ":", *_error_block(s)]
     if s.hints:
-        out += ["", "Hints:", *(f"- {h.text}" + (f" {h.url}" if h.url else "") for h in s.hints)]
+        hints = [f"- {h.text}" + (f" {field(h.url)}" if h.url else "") for h in s.hints]
+        out += ["", "Hints:", *hints]
     return "\n".join(out) + "\n"
 
 
 # -- Markdown ----------------------------------------------------------------------------------
 
+_HEX = re.compile(r"[0-9a-f]{1,8}")
 _EMOJI = {"success": "✅", "skipped": "⏭️", "fail": "❌", "cancelled": "⛔", "terminated": "⛔"}
 
 
-def _md(text: str) -> str:
-    """Text outside code, with what Markdown would read as markup escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+|!~])", r"\\\1", strip_escapes(text))
-
-
-def _code(text: str) -> str:
-    return "`" + strip_escapes(text).replace("`", "'") + "`"
-
-
 def to_markdown(s: Summary) -> str:
+    """Markdown in which nothing from outside is read as markup: untrusted text only inside
+    code, links only to the hosts `untrusted.linkable` allows (README, "Security")."""
     build = s.build
     mark = "⏳" if build is None or not build.stopped else _EMOJI.get(build.outcome or "", "⚠️")
-    out = [f"### {mark} {_md(s.worker or 'Build')}: build {_md(verdict(s))}", ""]
-    link = f"[build {s.build_uuid[:8]}]({s.url})" if s.url else _code(s.build_uuid)
-    facts = [link, f"{s.lines:,} lines"]
-    if build is not None and build.branch:
-        facts.append(f"branch {_code(build.branch)}")
-    if build is not None and build.commit_hash:
-        facts.append(f"commit {_code(build.commit_hash[:7])}")
-    out += [" · ".join(facts), ""]
+    out = [f"### {mark} {code(s.worker) if s.worker else 'Build'}: build {verdict(s, code)}", ""]
+    short = s.build_uuid[:8]
+    label = f"build {short}" if _HEX.fullmatch(short) else f"build {code(s.build_uuid)}"
+    facts = [link(label, s.url) if s.url else code(s.build_uuid), f"{s.lines:,} lines"]
+    out += [" · ".join(facts + _facts(s, code)[1:]), ""]
     if s.phases:
         out += ["| phase | duration | lines | status |", "| --- | --- | ---: | --- |"]
         for p in s.phases:
@@ -240,11 +245,11 @@ def to_markdown(s: Summary) -> str:
         out.append("")
     if s.groups:
         block = "\n".join(_error_block(s))
-        fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", block)), default=0))
-        out += [f"**{_error_heading(s)}**", "", f"{fence}text", block, fence, ""]
-    if s.hints:
+        ticks = fence(block)
+        out += [f"**{_error_heading(s)}**", "", f"{ticks}text", block, ticks, ""]
+    if s.hints:  # the advice is the tool's own text; a URL from the log is linked only if allowed
         out += ["**Hints**", ""]
-        out += [f"- {h.text}" + (f" ([docs]({h.url}))" if h.url else "") for h in s.hints]
+        out += [f"- {h.text}" + (f" ({link('docs', h.url)})" if h.url else "") for h in s.hints]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -306,6 +311,7 @@ def _draw(s: Summary, console: Console) -> None:
         console.print(Text("Hints", style="bold"))
         for hint in s.hints:
             item = Text(f"• {hint.text}")
-            if hint.url:
-                item.append(f" {hint.url}", style=f"cyan link {hint.url}")
+            if hint.url:  # a terminal link (OSC 8) only to a host that may be linked
+                style = f"cyan link {hint.url}" if linkable(hint.url) else "cyan"
+                item.append(f" {field(hint.url)}", style=style)
             console.print(item)

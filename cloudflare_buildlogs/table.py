@@ -8,7 +8,7 @@ from __future__ import annotations
 from .env import Env
 from .follow import format_duration
 from .models import Build
-from .render import sanitize
+from .untrusted import field
 
 HEADERS = ("BUILD", "STATUS", "BRANCH", "COMMIT", "TRIGGER", "STARTED", "DURATION")
 STATUS_STYLES = {
@@ -37,7 +37,7 @@ def cells(build: Build) -> tuple[str, ...]:
         format_duration(duration) if duration is not None else "-",
     )
     # API text reaches a terminal or a TSV reader: no controls, and no tabs or newlines.
-    return tuple(sanitize(c, keep_color=False).replace("\t", " ").replace("\n", " ") for c in raw)
+    return tuple(field(c) for c in raw)
 
 
 def builds_tsv(builds: list[Build]) -> str:

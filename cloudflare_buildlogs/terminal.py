@@ -13,7 +13,8 @@ from typing import TextIO, cast
 
 from .classify import clean, is_error, is_warning
 from .models import Tracked
-from .render import Line, TextWriter, TimestampMode, sanitize
+from .render import Line, TextWriter, TimestampMode
+from .untrusted import continued, sanitize
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = (
     "\x1b[31m",
@@ -51,7 +52,6 @@ class TerminalWriter(TextWriter):
         return "".join(out)
 
     def _line(self, line: Tracked) -> str:
-        stamp = "" if self.stamper is None else self.stamper(line)
         message = line[3]
         plain = clean(message)
         style = ""
@@ -63,11 +63,13 @@ class TerminalWriter(TextWriter):
             style, message = RED, plain
         elif is_warning(plain):
             style, message = YELLOW, plain
+        lead = self._lead(line)
         if not self.color:
-            text = sanitize(message, False)
-            return f"{stamp}  {text}\n" if stamp else f"{text}\n"
-        text = f"{style}{sanitize(message, False)}{RESET}" if style else sanitize(message, True)
-        return f"{DIM}{stamp}{RESET}  {text}\n" if stamp else f"{text}\n"
+            return f"{lead}{continued(sanitize(message, False), lead)}\n"
+        if style:  # the style again after each line break's prefix, which resets it
+            text = continued(sanitize(message, False), f"{lead}{style}")
+            return f"{lead}{style}{text}{RESET}\n"
+        return f"{lead}{continued(sanitize(message, True), lead)}\n"
 
     def _rule(self, phase: str) -> str:
         from rich.console import Console

@@ -156,7 +156,7 @@ def test_markdown_is_redacted_by_default_and_has_no_escape_bytes(
     code, io = run(["summary", URL, "-o", "markdown"], api)
     text = io.out.getvalue()
     assert code == 0 and "\x1b" not in text
-    assert text.startswith("### ❌ my-worker: build failed in 41s\n")
+    assert text.startswith("### ❌ `my-worker`: build failed in 41s\n")
     assert f"[build {BUILD[:8]}]({URL})" in text and "| deploy | " in text
     assert "CLOUDFLARE_API_TOKEN=*** for the deploy" in text and "s3cr3tT0k3n" not in text
     assert "```text\n" in text and "35- " + SECRET_LINE.replace("s3cr3tT0k3nValue42", "***") in text
@@ -278,7 +278,7 @@ def test_summary_and_bad_urls_through_the_installed_command(
     add(state, FAILED_LOG)
     state.scripts.append({"id": "my-worker", "tag": TAG})
     md = cli("summary", URL, "-o", "markdown", "--exit-status")
-    assert md.code == 1 and md.stdout.startswith("### ❌ my-worker: build failed")
+    assert md.code == 1 and md.stdout.startswith("### ❌ `my-worker`: build failed")
     bad = cli("summary", URL.replace("dash.cloudflare.com", "dash.example.com"))
     assert bad.code == 2 and bad.stderr.splitlines()[0] == (
         f"cf-buildlogs: not a Cloudflare dashboard URL: {URL.replace('dash.cloudflare.com', 'dash.example.com')!r}"

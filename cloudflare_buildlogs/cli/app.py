@@ -64,7 +64,8 @@ def report(env: Env, exc: BaseException) -> int:
         env.stdout.flush()
     except (BrokenPipeError, ValueError):
         _silence_stdout()
-    env.error_line(f"{PROG}: {outcome.message}")
+    for line in outcome.message.splitlines() or [""]:  # each line a message holds, prefixed
+        env.error_line(f"{PROG}: {line}")
     if outcome.hint:
         env.error_line(f"hint: {outcome.hint}")
     return int(outcome.code)
