@@ -18,9 +18,54 @@ class Hint(NamedTuple):
     url: str | None
 
 
+class Pattern:
+    """A row's pattern, matched in time linear in the line: its alternatives (split at the top
+    level `|`) are each a sequence of parts split at `.*`, every part searched for after the
+    one before. (`A.*B` as one regular expression scans the rest of the line from every A.)"""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.alternatives = [
+            [re.compile(part, re.I) for part in alternative.split(".*")]
+            for alternative in _top_level(source)
+        ]
+
+    def search(self, text: str) -> bool:
+        return any(_in_order(parts, text) for parts in self.alternatives)
+
+
+def _top_level(source: str) -> list[str]:
+    """`(a|b.*c)` -> [`a`, `b.*c`]: the alternatives of a group around the whole source; any
+    other source whole."""
+    if not (source.startswith("(") and source.endswith(")")):
+        return [source]
+    inner, depth, parts, start, escaped = source[1:-1], 0, [], 0, False
+    for index, char in enumerate(inner):
+        if escaped or char == "\\":
+            escaped = not escaped
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:  # the first group closes before the end: it is not around the whole
+            return [source]
+        if char == "|" and depth == 0:
+            parts.append(inner[start:index])
+            start = index + 1
+    return [*parts, inner[start:]]
+
+
+def _in_order(parts: list[re.Pattern[str]], text: str) -> bool:
+    at = 0
+    for part in parts:
+        found = part.search(text, at)
+        if found is None:
+            return False
+        at = found.end()
+    return True
+
+
 # (what the log says, the advice, where to read more); the first row that matches a line wins.
-TABLE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(pattern, re.I), text, url)
+TABLE: tuple[tuple[Pattern, str, str], ...] = tuple(
+    (Pattern(pattern), text, url)
     for pattern, text, url in (
         (
             r"Missing entry-point to Worker script or to assets directory",
@@ -86,7 +131,7 @@ TABLE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         ),
     )
 )
-_LEARN_MORE = re.compile(r"To learn more about this error, visit:\s*(https?://\S+)")
+_LEARN_MORE = re.compile(r"To learn more about this error, visit:\s*(https?://\S{1,2000})")
 
 
 def hints_for(message: str) -> list[Hint]:

@@ -21,11 +21,16 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 
-# A JSON string, a // or /* */ comment, or a comma that only closes brackets: strings are
-# matched first so comment-like text inside them is left alone.
-_JSONC = re.compile(
-    r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[\]}])', re.S
-)
+MAX_BYTES = 1 << 20  # a wrangler file larger than this is not read (README, "Security")
+
+# A JSON string, a // or /* */ comment: strings first, so comment-like text inside them stays.
+# Each alternative cannot fail once it has started (an unterminated string or comment runs to
+# the end), so the scan is linear in the text, whatever it holds.
+_STRING = r'"(?:[^"\\]|\\[\s\S]?)*"?'
+_COMMENTS = re.compile(_STRING + r"|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?")
+# A comma that only closes brackets, once comments are blanks.
+_TRAILING = re.compile(_STRING + r"|,(?=\s*[\]}])")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 class WranglerConfig(NamedTuple):
@@ -35,15 +40,37 @@ class WranglerConfig(NamedTuple):
 
 
 def loads_jsonc(text: str) -> Any:
-    """JSON with comments and trailing commas, as wrangler.jsonc allows."""
-    return json.loads(_JSONC.sub(lambda m: m.group() if m.group().startswith('"') else "", text))
+    """JSON with comments and trailing commas, as wrangler.jsonc allows. Comments and those
+    commas become blanks, so an error's line and column are the file's own."""
+    text = _COMMENTS.sub(_blank_unless_string, text)
+    return json.loads(_TRAILING.sub(_blank_unless_string, text))
+
+
+def _blank_unless_string(match: re.Match[str]) -> str:
+    found = match.group()
+    return found if found.startswith('"') else _NOT_NEWLINE.sub(" ", found)
+
+
+def read_text(path: Path) -> str:
+    """A wrangler file's text: only a regular file (a link to one is followed; a device, a FIFO
+    or a folder is refused) of at most MAX_BYTES. OSError or ValueError when it is none."""
+    import stat
+
+    # Non-blocking: opening a FIFO would otherwise wait for a writer before fstat could say.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"{path} is larger than {MAX_BYTES // 1024} KiB")
+    return data.decode("utf-8")
 
 
 def read_config(path: Path) -> WranglerConfig:
     """A wrangler file's Worker name (None when it has none or cannot be read), and the names
     its environments give their Workers."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
         data = tomllib.loads(text) if path.suffix == ".toml" else loads_jsonc(text)
     except (OSError, ValueError):
         return WranglerConfig(path, None, ())

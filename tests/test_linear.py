@@ -1,0 +1,127 @@
+"""Every analysis of a log line or of a file from outside takes time linear in its length
+(contract section 15, README "Security"): each pattern family is timed on adversarial input of
+two sizes in one run, the same number of characters in all, so a linear scan costs about the
+same on both sides and a quadratic one eight times more on the larger. No absolute timings."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+
+from cloudflare_buildlogs.classify import is_error, page_may_have_errors
+from cloudflare_buildlogs.hints import hints_for
+from cloudflare_buildlogs.phases import marker_phase
+from cloudflare_buildlogs.redact import Redactor
+from cloudflare_buildlogs.untrusted import code, fence, field, linkable, sanitize, strip_escapes
+from cloudflare_buildlogs.wrangler import loads_jsonc
+
+SMALL = 4_000
+FACTOR = 8  # the larger input is 8x the smaller: quadratic time shows as ~8x per character
+LIMIT = FACTOR / 2
+
+
+def _seconds(work: Callable[[str], object], text: str, times: int) -> float:
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(times):
+            work(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def growth(work: Callable[[str], object], make: Callable[[int], str], small: int = SMALL) -> float:
+    """Time per character on the larger input over time per character on the smaller."""
+    little, big = make(small), make(small * FACTOR)
+    return _seconds(work, big, 1) / max(_seconds(work, little, FACTOR), 1e-7)
+
+
+def _repeat(unit: str) -> Callable[[int], str]:
+    return lambda n: unit * (n // len(unit) + 1)
+
+
+def _after(head: str, unit: str) -> Callable[[int], str]:
+    return lambda n: head + unit * (n // len(unit) + 1)
+
+
+def _redact(line: str) -> str:
+    return Redactor()(line)
+
+
+def _jsonc(text: str) -> object:
+    try:
+        return loads_jsonc(text)
+    except ValueError:
+        return None
+
+
+ADVERSARIAL = {
+    "redact: token a.a.a": (_redact, _after("token ", "a.")),
+    "redact: eyJ- runs": (_redact, _repeat("eyJ-")),
+    "redact: token- runs": (_redact, _repeat("token-")),
+    "redact: names that never assign": (_redact, _repeat("tokenTOKEN_a")),
+    "redact: secret then blanks": (_redact, _after("secret", " ")),
+    "redact: scheme runs": (_redact, _after("token ", "a.a+")),
+    "redact: schemes without a password": (_redact, _repeat("a://u:")),
+    "redact: a password without an @": (_redact, _after("https://u:", "p")),
+    "redact: JWT parts that stop short": (_redact, _repeat("eyJaaaaaa.aaaaaa")),
+    "redact: key blocks that never end": (
+        _redact,
+        _after(
+            "-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----"
+        ),
+    ),
+    "redact: unending key names": (_redact, _after("-----BEGIN ", "A ")),
+    "redact: authorization blanks": (_redact, _after("authorization", " ")),
+    "redact: bearer runs": (_redact, _repeat("Bearer ")),
+    "redact: GitHub token stems": (_redact, _repeat("github_pat_ghp_")),
+    "hints: Pages project": (hints_for, _repeat("Pages project ")),
+    "hints: build token": (hints_for, _repeat("build token ")),
+    "hints: exceeded": (hints_for, _repeat("exceeded ")),
+    "hints: npm ci": (hints_for, _repeat("npm ci ")),
+    "hints: yarn.lock": (hints_for, _repeat("yarn.lock ")),
+    "hints: a version that never ends": (hints_for, _after("node ", "x")),
+    "hints: not found, not at the end": (hints_for, _repeat(" a/b: not found x")),
+    "hints: /bin/sh prefixes": (hints_for, _repeat(" /bin/sh: line 1: ")),
+    "hints: a long documentation link": (
+        hints_for,
+        _after("To learn more about this error, visit: https://", "a"),
+    ),
+    "classify: Error runs": (is_error, _repeat("Error")),
+    "classify: a capitalised run": (is_error, _repeat("Abc")),
+    "classify: error TS without digits": (is_error, _repeat("error TS ")),
+    "classify: page words": (page_may_have_errors, _repeat("rro")),
+    "phases: leading blanks": (marker_phase, _after(" ", " ")),
+    "escapes: CSI that never ends": (strip_escapes, _after("\x1b[", "0")),
+    "escapes: OSC openings": (strip_escapes, _repeat("\x1b]")),
+    "escapes: CSI openings": (strip_escapes, _repeat("\x1b[")),
+    "escapes: 8-bit CSI": (strip_escapes, _after("\x9b", "0")),
+    "escapes: DCS openings": (strip_escapes, _repeat("\x1bP")),
+    "escapes: colour kept": (lambda t: sanitize(t, True), _repeat("\x1b[31\x1b[1;")),
+    "escapes: bidi and blanks": (field, _repeat("\u202e\t\n")),
+    "markdown: backtick runs": (code, _repeat("``` ")),
+    "markdown: a fence's backticks": (fence, _repeat("`")),
+    "links: many labels": (linkable, _after("https://", "a.")),
+    "jsonc: empty comments": (_jsonc, _repeat("/**/")),
+    "jsonc: comments before a closing bracket": (_jsonc, _after('{"a": 1,', "/**/ ")),
+    "jsonc: comment openings": (_jsonc, _repeat("/*")),
+    "jsonc: an unterminated string of escapes": (_jsonc, _after('"', "\\")),
+    "jsonc: commas": (_jsonc, _repeat(", ")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_time_grows_linearly_with_the_line(name: str) -> None:
+    work, make = ADVERSARIAL[name]
+    ratio = min(growth(work, make) for _ in range(2))  # a second try if the machine was busy
+    assert ratio < LIMIT, f"{name}: {ratio:.1f}x the time per character at {FACTOR}x the size"
+
+
+def test_the_timing_catches_a_quadratic_pattern() -> None:
+    """The measure can fail: a pattern that rescans from every start is caught by it."""
+    backtracking = re.compile(r"[a.]*b")
+    ratio = growth(backtracking.search, _repeat("a."), small=400)
+    assert ratio > LIMIT
