@@ -99,8 +99,20 @@ class ListOptions(NamedTuple):
 
 
 def make_poller(session: Session, env: Env, opts: LogOptions, what: str) -> Poller:
+    """The poller of a command that waits; `--timeout` counts from the first one made and
+    bounds the API client too (retry pauses, requests in flight): the whole command."""
     clock = Clock(env.monotonic, env.sleep)
-    return Poller(clock, opts.interval, opts.timeout, lambda: session.client.requests, what)
+    client = session.client
+    poller = Poller(
+        clock,
+        opts.interval,
+        opts.timeout,
+        lambda: client.requests,
+        what,
+        session.deadline(opts.timeout),
+    )
+    client.deadline, client.expired = poller.deadline, poller.expired
+    return poller
 
 
 def _exit_for(build: Build) -> ExitCode:

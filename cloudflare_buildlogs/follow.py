@@ -169,14 +169,26 @@ class Poller:
         timeout: float | None,
         requests: Callable[[], int],
         what: str,
+        deadline: float | None = None,
     ) -> None:
+        """`deadline` (on `clock`) when the command's time is already counting; else the
+        timeout counts from now."""
         self.clock, self.interval, self.what = clock, interval, what
-        self.deadline = None if timeout is None else clock.monotonic() + timeout
+        if deadline is None and timeout is not None:
+            deadline = clock.monotonic() + timeout
+        self.deadline = deadline
         self.timeout = timeout
         self.schedule = Schedule(interval)
         self.requests = requests
         self.spent = requests()
         self.budget = Budget(clock.monotonic)
+
+    def expired(self) -> WaitTimeout:
+        """What the command says when its time is up: what it was waiting for."""
+        return WaitTimeout(
+            f"gave up after {format_duration(self.timeout or 0)}: {self.what}",
+            "raise --timeout to wait longer",
+        )
 
     def wait(self, active: bool) -> None:
         """Sleep before the next poll of the one thing polled; `active` when the last poll
@@ -192,10 +204,7 @@ class Poller:
         if self.deadline is not None:
             left = self.deadline - self.clock.monotonic()
             if left <= 0:
-                raise WaitTimeout(
-                    f"gave up after {format_duration(self.timeout or 0)}: {self.what}",
-                    "raise --timeout to wait longer",
-                )
+                raise self.expired()
             pause = min(pause, left)
         self.clock.sleep(pause)
         self.spent = self.requests()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeGuard
 
@@ -18,6 +19,40 @@ MILLIS_THRESHOLD = 1e11
 # The range of instants a timestamp can be shown as (years 1 to 9999).
 _MIN_SECONDS = -62_135_596_800
 _MAX_SECONDS = 253_402_300_799
+# JSON nested deeper than this in a field the tool reads is an unusable answer.
+MAX_DEPTH = 64
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+class Unusable(ValueError):
+    """A value from outside that cannot be used as it is (too deep, of the wrong shape)."""
+
+
+def is_uuid(value: object) -> bool:
+    """A build or trigger UUID as the API writes them: canonical, lower case."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def is_hex32(value: object) -> bool:
+    """An account id or a Worker tag: 32 lower-case hex digits."""
+    return isinstance(value, str) and _HEX32.fullmatch(value) is not None
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests, counted without recursion, up to MAX_DEPTH + 1."""
+    depth, level = 0, [value]
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        level = [
+            item
+            for each in level
+            if isinstance(each, (list, dict))
+            for item in (each.values() if isinstance(each, dict) else each)
+            if isinstance(item, (list, dict))
+        ]
+    return depth + (1 if level else 0)
 
 
 # One log line: (epoch, seconds, subsecond, message), read by unpacking.
@@ -40,6 +75,8 @@ def _message(value: Any) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
+    if _depth(value) > MAX_DEPTH:
+        raise Unusable(f"a log line nested deeper than {MAX_DEPTH} levels")
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -60,7 +97,10 @@ def parse_line(raw: Any) -> LogLine:
     if not _is_number(stamp):
         return (None, None, False, _message(text))
     number: float = stamp
-    seconds = number / 1000 if abs(number) > MILLIS_THRESHOLD else number
+    try:
+        seconds = number / 1000 if abs(number) > MILLIS_THRESHOLD else number
+    except OverflowError:  # an integer of hundreds of digits: no instant at all
+        return (stamp, None, False, _message(text))
     subsecond = type(number) is float or seconds != number
     usable = math.isfinite(seconds) and _MIN_SECONDS <= seconds <= _MAX_SECONDS
     return (stamp, seconds if usable else None, subsecond, _message(text))
@@ -106,11 +146,11 @@ def parse_time(value: str | None) -> float | None:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.timestamp()
+    except (ValueError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp()
 
 
 def _text(value: Any) -> str | None:

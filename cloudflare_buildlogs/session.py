@@ -38,6 +38,7 @@ class Session:
 
     def __init__(self, opts: ApiOptions, env: Env, settings: Settings, stack: ExitStack) -> None:
         self.opts, self.env, self.settings, self._stack = opts, env, settings, stack
+        self._deadline: float | None = None
 
     @functools.cached_property
     def client(self) -> Client:
@@ -68,6 +69,12 @@ class Session:
 
         note = self.env.error_line if self.opts.verbose else None
         return Store(cache.directory, cache.max_bytes, note)
+
+    def deadline(self, timeout: float) -> float:
+        """When a command that waits must end: `timeout` from the first time it is asked."""
+        if self._deadline is None:
+            self._deadline = self.env.monotonic() + timeout
+        return self._deadline
 
     @property
     def used_network(self) -> bool:

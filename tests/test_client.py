@@ -255,15 +255,15 @@ def test_accounts_are_paged_until_total_pages() -> None:
     script = Script(
         (
             {"path": "/client/v4/accounts", "params": {"page": "1", "per_page": "50"}},
-            page(1, ["a", "b"]),
+            page(1, ["a" * 32, "b" * 32]),
         ),
         (
             {"path": "/client/v4/accounts", "params": {"page": "2", "per_page": "50"}},
-            page(2, ["c"]),
+            page(2, ["c" * 32]),
         ),
     )
     client, _, _ = make_client(script)
-    assert [a.id for a in client.list_accounts()] == ["a", "b", "c"]
+    assert [a.id for a in client.list_accounts()] == ["a" * 32, "b" * 32, "c" * 32]
 
 
 def test_build_is_parsed() -> None:

@@ -7,6 +7,8 @@ of typer or rich.
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import threading
 import time
@@ -26,14 +28,23 @@ from ..errors import (
     CliError,
     NetworkError,
     NotFoundError,
+    WaitTimeout,
 )
-from ..models import Account, Build, LogPage, Script, TokenInfo
+from ..models import Account, Build, LogPage, Script, TokenInfo, Unusable, is_hex32, is_uuid
+from ..untrusted import field
+from .watchdog import Watchdog
 
 USER_AGENT = f"cf-buildlogs/{__version__}"
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 0.5  # seconds before the first retry, doubled each time, jittered
 BACKOFF_CAP = 8.0
 MAX_RETRY_AFTER = 60.0  # a longer retry-after is reported, not waited out
+# Bounds on what an answer may cost (README, "Security"): a request not answered in full this
+# long after it was sent is a timeout however slowly its bytes trickle; a body larger than
+# this once decoded (whatever its compression) is unusable; so is a longer log cursor.
+REQUEST_DEADLINE = 60.0
+MAX_BODY = 64 << 20
+MAX_CURSOR = 4096
 
 _AUTH_CODES = frozenset({10000, 9109, 12005, 6003, 6102, 6103, 6111})
 _ROUTE_CODES = frozenset({7000, 7003})
@@ -46,17 +57,19 @@ class Envelope(NamedTuple):
 
 
 def _texts(items: Any) -> list[str]:
-    """`errors`/`messages` entries as text: plain strings or {code, message} objects."""
+    """`errors`/`messages` entries as one line of text each: plain strings or {code, message}
+    objects. They are the API's words, so they are cleaned as untrusted text."""
     if not isinstance(items, list):
         return []
     out = []
-    for item in items:
+    for item in items[:20]:
         if isinstance(item, dict):
-            code, message = item.get("code"), item.get("message") or ""
-            out.append(f"{message} (code {code})" if code is not None else str(message))
-        elif item is not None:
-            out.append(str(item))
-    return out
+            code, message = item.get("code"), item.get("message")
+            text = field(message[:1000]) if isinstance(message, str) else ""
+            out.append(f"{text} (code {code})" if isinstance(code, int) else text)
+        elif isinstance(item, str):
+            out.append(field(item[:1000]))
+    return [text for text in out if text]
 
 
 def _codes(items: Any) -> set[int]:
@@ -77,14 +90,16 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # `inf` asks for forever: longer than any wait, so reported, not waited
+        return None if math.isnan(seconds) else max(0.0, seconds)
     import email.utils  # rare, and ~6 ms to import
 
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return max(0.0, when.timestamp() - now)
 
@@ -104,6 +119,7 @@ class Client:
         log: Callable[[str], None] | None = None,
         jitter: Callable[[], float] = random.random,
         max_attempts: int = MAX_ATTEMPTS,
+        request_deadline: float = REQUEST_DEADLINE,
     ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
@@ -115,6 +131,12 @@ class Client:
         self.jitter = jitter
         self.max_attempts = max_attempts
         self.requests = 0
+        self.request_deadline = request_deadline
+        # When the whole command must end (`--timeout`), on `monotonic`'s clock; retry pauses
+        # and requests in flight stop there too.
+        self.deadline: float | None = None
+        self.expired: Callable[[], CliError] | None = None  # the error then: the poller's
+        self.watchdog = Watchdog()
         # Set each time a request is on the wire and its answer awaited: `follow.prefetch`
         # writes a page only once the next one is asked for, so writing doesn't delay asking.
         self.sent = threading.Event()
@@ -123,38 +145,59 @@ class Client:
     # -- the endpoints -------------------------------------------------------------------
 
     def get_build(self, account_id: str, build_uuid: str) -> Build:
-        path = f"/accounts/{quote(account_id)}/builds/builds/{quote(build_uuid)}"
+        path = f"/accounts/{_seg(account_id)}/builds/builds/{_seg(build_uuid)}"
         env = self.get(path, what=f"build {build_uuid}")
-        return Build.from_api(env.result)
+        build = _checked(Build.from_api(env.result), f"build {build_uuid}")
+        if build.build_uuid != build_uuid.lower():
+            raise ApiError(f"the API answered for build {build_uuid} with another build")
+        return build
 
     def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage:
-        path = f"/accounts/{quote(account_id)}/builds/builds/{quote(build_uuid)}/logs"
+        path = f"/accounts/{_seg(account_id)}/builds/builds/{_seg(build_uuid)}/logs"
         params = {"cursor": cursor} if cursor else None
-        return LogPage.from_api(self.get(path, params, what=f"build {build_uuid}").result)
+        result = self.get(path, params, what=f"build {build_uuid}").result
+        try:
+            page = LogPage.from_api(result)
+        except Unusable as exc:
+            raise ApiError(
+                f"the API sent an unusable log page of build {build_uuid}: {exc}"
+            ) from None
+        if page.cursor is not None and len(page.cursor) > MAX_CURSOR:
+            raise ApiError(
+                f"the API sent a log cursor of {len(page.cursor):,} characters for build "
+                f"{build_uuid} (at most {MAX_CURSOR:,} are taken)"
+            )
+        return page
 
     def latest_build(self, account_id: str, worker_tag: str) -> Build | None:
         """The newest build of a Worker, or None when it has none."""
-        path = f"/accounts/{quote(account_id)}/builds/builds/latest"
+        path = f"/accounts/{_seg(account_id)}/builds/builds/latest"
         env = self.get(path, {"external_script_ids": worker_tag}, what=f"Worker {worker_tag}")
         builds = env.result.get("builds") if isinstance(env.result, dict) else None
         found = builds.get(worker_tag) if isinstance(builds, dict) else None
-        return Build.from_api(found) if isinstance(found, dict) else None
+        if not isinstance(found, dict):
+            return None
+        return _checked(Build.from_api(found), f"the newest build of Worker {worker_tag}")
 
     def worker_builds(
         self, account_id: str, worker_tag: str, *, per_page: int = 50, max_pages: int = 100
     ) -> Iterator[Build]:
         """A Worker's builds, newest first, fetched a page at a time as they are consumed."""
-        path = f"/accounts/{quote(account_id)}/builds/workers/{quote(worker_tag)}/builds"
-        for items in self._pages(
-            path, {}, per_page=per_page, what=f"Worker {worker_tag}", max_pages=max_pages
-        ):
-            yield from (Build.from_api(item) for item in items if isinstance(item, dict))
+        path = f"/accounts/{_seg(account_id)}/builds/workers/{_seg(worker_tag)}/builds"
+        what = f"Worker {worker_tag}"
+        for items in self._pages(path, {}, per_page=per_page, what=what, max_pages=max_pages):
+            for item in items:
+                if isinstance(item, dict):
+                    yield _checked(Build.from_api(item), f"a build of {what}")
 
     def list_scripts(self, account_id: str) -> list[Script]:
         """The account's Workers (needs the "Workers Scripts Read" permission)."""
-        env = self.get(f"/accounts/{quote(account_id)}/workers/scripts", what="Workers")
+        env = self.get(f"/accounts/{_seg(account_id)}/workers/scripts", what="Workers")
         items = env.result if isinstance(env.result, list) else []
-        return [s for s in (Script.from_api(item) for item in items) if s.name and s.tag]
+        scripts = [s for s in (Script.from_api(item) for item in items) if s.name and s.tag]
+        for script in scripts:
+            _shape(is_hex32(script.tag), "a Worker tag", script.tag)
+        return scripts
 
     def verify_token(self) -> TokenInfo:
         return TokenInfo.from_api(self.get("/user/tokens/verify", what="the token").result)
@@ -162,7 +205,7 @@ class Client:
     def check_builds_access(self, account_id: str) -> None:
         """One cheap Builds API call, to prove the token may read builds in the account."""
         self.get(
-            f"/accounts/{quote(account_id)}/builds/account/limits",
+            f"/accounts/{_seg(account_id)}/builds/account/limits",
             what=f"builds of account {account_id}",
         )
 
@@ -170,7 +213,10 @@ class Client:
         accounts: list[Account] = []
         for result in self._pages("/accounts", {}, per_page=50, what="accounts"):
             accounts.extend(Account.from_api(item) for item in result)
-        return [a for a in accounts if a.id]
+        accounts = [a for a in accounts if a.id]
+        for account in accounts:
+            _shape(is_hex32(account.id), "an account id", account.id)
+        return accounts
 
     def _pages(
         self, path: str, params: dict[str, Any], *, per_page: int, what: str, max_pages: int = 100
@@ -207,10 +253,12 @@ class Client:
         if self.log is not None:
             self.log(text)
 
-    def _trace(self, event: str, info: object) -> None:
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's trace of a request (httpx's `trace` request extension)."""
         if event == "http11.send_request_headers.complete":
             self.sent.set()
+        elif event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.watchdog.connected(info.get("return_value"))
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, what: str) -> Envelope:
         """GET with the retry policy; the unwrapped envelope, or a typed error."""
@@ -227,9 +275,27 @@ class Client:
                     "(https://www.cloudflarestatus.com)",
                 )
             delay = wait if wait is not None else self._backoff(attempt)
+            if self.deadline is not None and self.monotonic() + delay >= self.deadline:
+                raise self._timed_out(problem)
             self._note(f"retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s: {problem}")
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timed_out(self, problem: str) -> CliError:
+        if self.expired is not None:
+            return self.expired()
+        return WaitTimeout(f"--timeout ran out: {problem}", "raise --timeout to wait longer")
+
+    def _allowed(self) -> float:
+        """How long the next request may take: its own deadline, or what is left of the
+        command's when that is sooner; WaitTimeout when nothing is."""
+        allowed = self.request_deadline
+        if self.deadline is not None:
+            left = self.deadline - self.monotonic()
+            if left <= 0:
+                raise self._timed_out("the time was up")
+            allowed = min(allowed, left)
+        return allowed
 
     def _backoff(self, attempt: int) -> float:
         ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
@@ -239,18 +305,28 @@ class Client:
         self, url: str, params: dict[str, Any] | None, headers: dict[str, str], what: str
     ) -> tuple[Envelope | str, float | None]:
         """One request: an envelope, or a retryable problem and how long to wait."""
+        allowed = self._allowed()
         self.requests += 1
         started = self.monotonic()
+        self.watchdog.arm(allowed)
         try:
-            response = self.http.get(
-                url, params=params, headers=headers, extensions=self._extensions
-            )
+            with self.http.stream(
+                "GET", url, params=params, headers=headers, extensions=self._extensions
+            ) as response:
+                body = self._body(response, allowed, started, what)
         except httpx.TimeoutException as exc:
             self._note(f"GET {url} timed out ({type(exc).__name__}) [request {self.requests}]")
-            return "the request timed out", None
+            return self._late(allowed), None
         except httpx.TransportError as exc:
+            if self.watchdog.fired:
+                self._note(
+                    f"GET {url} had no full answer in {allowed:.0f}s [request {self.requests}]"
+                )
+                return self._late(allowed), None
             self._note(f"GET {url} failed: {exc} [request {self.requests}]")
-            return f"connection failed ({type(exc).__name__}: {exc})", None
+            return f"connection failed ({type(exc).__name__}: {field(exc)})", None
+        finally:
+            self.watchdog.disarm()
         if self.log is not None:
             elapsed = (self.monotonic() - started) * 1000
             self.log(
@@ -262,25 +338,51 @@ class Client:
             return "rate limited (HTTP 429)", self._retry_after(response)
         if status >= 500:
             return f"the API answered HTTP {status}", None
-        return self._decode(response, what), None
+        return self._decode(status, body, what), None
+
+    def _late(self, allowed: float) -> str:
+        if self.deadline is not None and self.monotonic() >= self.deadline:
+            raise self._timed_out("a request was still unanswered")
+        return f"the request timed out (no full answer in {allowed:.0f}s)"
+
+    def _body(self, response: httpx.Response, allowed: float, started: float, what: str) -> bytes:
+        """The decoded body, at most MAX_BODY bytes, read by the deadline (also checked as
+        each piece arrives, for transports the watchdog cannot reach)."""
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ApiError(
+                    f"the API's answer for {what} is larger than {MAX_BODY >> 20} MiB once "
+                    "decoded; stopping"
+                )
+            if self.monotonic() - started > allowed:
+                raise httpx.ReadTimeout("no full answer by the deadline", request=response.request)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         wait = parse_retry_after(response.headers.get("retry-after"), self.now())
         if wait is not None and wait > MAX_RETRY_AFTER:
-            at = time.strftime("%H:%M:%S", time.localtime(self.now() + wait))
+            try:
+                at = time.strftime("%H:%M:%S", time.localtime(self.now() + wait))
+                later = f"for {wait:.0f}s more; retry after {at}"
+            except (OverflowError, OSError, ValueError):  # `inf`, or past year 9999
+                later = "for longer than the tool waits"
             raise ApiError(
-                f"rate limited by Cloudflare for {wait:.0f}s more; retry after {at}",
+                f"rate limited by Cloudflare {later}",
                 "the limit is 1,200 requests per 5 minutes per user, shared with the "
                 "dashboard and your other tools",
             )
         return wait
 
-    def _decode(self, response: httpx.Response, what: str) -> Envelope:
+    def _decode(self, status: int, data: bytes, what: str) -> Envelope:
         try:
-            body = response.json()
+            body = json.loads(data)
+        except RecursionError:
+            raise ApiError(f"the API's answer for {what} is JSON nested too deeply") from None
         except ValueError:
             body = None
-        status = response.status_code
         if not isinstance(body, dict):
             if status >= 400:
                 raise self._error(status, [], set(), what)
@@ -308,3 +410,20 @@ class Client:
         if status == 404 or codes & _ROUTE_CODES:
             return NotFoundError(f"{what} not found: {detail}", NOT_FOUND_HINT)
         return ApiError(f"the API refused the request for {what}: {detail}")
+
+
+def _seg(value: str) -> str:
+    """One path segment: nothing in it can end it or climb out of it."""
+    return quote(value, safe="")
+
+
+def _shape(ok: bool, what: str, value: object) -> None:
+    """An identifier from the API is checked before it names a request path, a URL or a file
+    in the store: one of the wrong shape is an unusable answer."""
+    if not ok:
+        raise ApiError(f"the API sent {what} of the wrong shape: {field(repr(value))[:200]}")
+
+
+def _checked(build: Build, what: str) -> Build:
+    _shape(is_uuid(build.build_uuid), f"the build_uuid of {what}", build.build_uuid)
+    return build
