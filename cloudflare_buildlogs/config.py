@@ -372,20 +372,41 @@ def write_config(path: Path, data: dict[str, Any]) -> None:
 
 def _write_private(path: Path, text: str) -> None:
     """Replace a file atomically: a private temporary file beside it, then a rename, so a
-    reader sees the old file or the new one, never half of one; mode 0600."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    reader sees the old file or the new one, never half of one; mode 0600. The temporary file
+    is new (O_EXCL) and no link is followed to make it (tempfile.mkstemp), in a folder that is
+    the user's and that no one else may write in. A ConfigError naming the folder when it
+    cannot be written."""
+    import tempfile
+
+    folder = path.parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private_folder(folder)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write in the config folder {folder}: {exc.strerror or exc}",
+            f"make it writable, or set {ENV_CONFIG_DIR} to a folder of your own",
+        ) from None
+    temporary = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _check_private_folder(folder: Path) -> None:
+    """OSError unless the folder is the user's own and not writable by group or others."""
+    info = folder.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise OSError(f"{folder} belongs to another user")
+    if info.st_mode & 0o022:
+        raise OSError(f"others may write in it (mode {stat.S_IMODE(info.st_mode):04o})")
 
 
 def update_profile(path: Path, profile: str, changes: dict[str, str | None]) -> None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .errors import UsageError
-from .models import LogLine, parse_line, parse_lines
+from .models import LogLine, Unusable, is_uuid, parse_line, parse_lines
 
 PAGE = 1000
+# What json.loads raises on input that is not JSON, or nested too deeply for it to read.
+_UNREADABLE = (ValueError, RecursionError)
 
 
 @dataclass
@@ -39,7 +41,31 @@ def _bad(name: str, number: int, why: str) -> UsageError:
 def _record_line(record: Any, name: str, number: int) -> LogLine:
     if not isinstance(record, dict) or "message" not in record:
         raise _bad(name, number, "not a line record (no `message`)")
-    return parse_line([record.get("epoch"), record["message"]])
+    try:
+        return parse_line([record.get("epoch"), record["message"]])
+    except Unusable as exc:
+        raise _bad(name, number, str(exc)) from None
+
+
+def _lines(raw: Any, name: str, number: int) -> list[LogLine]:
+    try:
+        return parse_lines(raw)
+    except Unusable as exc:
+        raise _bad(name, number, str(exc)) from None
+
+
+def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None:
+    """How the build ended, from an end record or a --json document's tail: fields of the
+    right type and shape, or the line is named as wrong (a saved file is untrusted)."""
+    uuid, status, outcome = record.get("build_uuid"), record.get("status"), record.get("outcome")
+    if uuid is not None and not is_uuid(uuid):
+        raise _bad(name, number, "`build_uuid` is not a build UUID")
+    for key, value in (("status", status), ("outcome", outcome)):
+        if value is not None and not (isinstance(value, str) and value.isidentifier()):
+            raise _bad(name, number, f"`{key}` is not a word")
+    saved.build_uuid = uuid or saved.build_uuid
+    if "status" in record:
+        saved.status, saved.outcome, saved.ended = status, outcome, True
 
 
 def read_saved(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine]]:
@@ -50,7 +76,7 @@ def read_saved(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine
         raise _bad(name, 1, "empty input")
     try:
         doc = json.loads(first)
-    except ValueError:
+    except _UNREADABLE:
         doc = None
     if isinstance(doc, dict) and "type" in doc:
         yield from _ndjson(doc, number, lines, name, saved)
@@ -64,14 +90,14 @@ def read_saved(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine
         rest = "".join(text for _, text in lines)
         try:
             whole = json.loads(first + rest)
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             raise _bad(name, number + _line_of(exc), f"not valid JSON: {exc}") from None
         yield from _document(whole, number, name, saved)
     else:
         raise _bad(name, number, "not JSON")
 
 
-def _line_of(exc: ValueError) -> int:
+def _line_of(exc: Exception) -> int:
     return max(0, getattr(exc, "lineno", 1) - 1)
 
 
@@ -101,18 +127,21 @@ def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[Lo
         return
     try:
         records = json.loads("[" + ",".join(text for _, text in batch) + "]")
-    except ValueError:
+    except _UNREADABLE:
         records = None
     if records is None or len(records) != len(batch):  # find the line that is wrong
         records = []
         for number, text in batch:
             try:
                 records.append(json.loads(text))
-            except ValueError as exc:
+            except _UNREADABLE as exc:
                 raise _bad(name, number, f"not valid JSON: {exc}") from None
     if all(type(r) is dict and r.get("type") == "line" and "message" in r for r in records):
-        page.extend(parse_lines([[r.get("epoch"), r["message"]] for r in records]))
-        return
+        try:
+            page.extend(parse_lines([[r.get("epoch"), r["message"]] for r in records]))
+            return
+        except Unusable:  # one of them: found below, by its line
+            pass
     for (number, _), record in zip(batch, records, strict=True):
         _take(record, number, name, saved, page)
 
@@ -122,8 +151,7 @@ def _take(record: Any, number: int, name: str, saved: Saved, page: list[LogLine]
     if kind == "line":
         page.append(_record_line(record, name, number))
     elif kind == "end":
-        saved.build_uuid = record.get("build_uuid") or saved.build_uuid
-        saved.status, saved.outcome, saved.ended = record.get("status"), record.get("outcome"), True
+        _ended(saved, {"status": None, **record}, name, number)
     else:
         raise _bad(name, number, "not a record of `--ndjson` output")
 
@@ -133,7 +161,7 @@ def _next_json(lines: Iterator[tuple[int, str]], name: str) -> tuple[int, Any]:
         if text.strip():
             try:
                 return number, json.loads(text)
-            except ValueError as exc:
+            except _UNREADABLE as exc:
                 raise _bad(name, number, f"not valid JSON: {exc}") from None
     return 0, None
 
@@ -145,7 +173,7 @@ def _api_documents(
         result = doc.get("result") if isinstance(doc, dict) else None
         if not isinstance(result, dict) or not isinstance(result.get("lines"), list):
             raise _bad(name, number, "not a logs response (no `result.lines`)")
-        yield parse_lines(result["lines"])
+        yield _lines(result["lines"], name, number)
         number, doc = _next_json(lines, name)
 
 
@@ -154,13 +182,11 @@ def _document(doc: Any, number: int, name: str, saved: Saved) -> Iterator[list[L
     if isinstance(doc, dict) and isinstance(doc.get("result"), dict):
         result = doc["result"]
         if isinstance(result.get("lines"), list):
-            yield parse_lines(result["lines"])
+            yield _lines(result["lines"], name, number)
             return
     if not isinstance(doc, dict) or not isinstance(doc.get("lines"), list):
         raise _bad(name, number, "not a log document (no `lines`)")
-    saved.build_uuid = doc.get("build_uuid")
-    if "status" in doc:
-        saved.status, saved.outcome, saved.ended = doc.get("status"), doc.get("outcome"), True
+    _ended(saved, doc, name, number)
     records = doc["lines"]
     for start in range(0, len(records), PAGE):
         yield [_record_line(r, name, number) for r in records[start : start + PAGE]]
@@ -171,11 +197,12 @@ def _json_output(
 ) -> Iterator[list[LogLine]]:
     """This tool's --json output, a line a record as it writes it, read a line at a time."""
     try:
-        saved.build_uuid = json.loads(first.rstrip()[: -len('"lines": [')].rstrip(", ") + "}")[
-            "build_uuid"
-        ]
-    except (ValueError, KeyError) as exc:
+        head = json.loads(first.rstrip()[: -len('"lines": [')].rstrip(", ") + "}")
+    except _UNREADABLE as exc:
         raise _bad(name, number, "not this tool's --json output") from exc
+    if not isinstance(head, dict) or "build_uuid" not in head:
+        raise _bad(name, number, "not this tool's --json output")
+    _ended(saved, head, name, number)
     page: list[LogLine] = []
     for number, text in lines:
         stripped = text.strip()
@@ -186,7 +213,7 @@ def _json_output(
             return
         try:
             record = json.loads(stripped.removesuffix(","))
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             raise _bad(name, number, f"not valid JSON: {exc}") from None
         page.append(_record_line(record, name, number))
         if len(page) >= PAGE:
@@ -199,7 +226,7 @@ def _json_tail(text: str, number: int, name: str, saved: Saved) -> None:
     """`]}` or `], "status": "stopped", "outcome": "fail"}`: how the build ended, if known."""
     try:
         tail = json.loads("{" + text[1:].lstrip(", "))
-    except ValueError as exc:
+    except _UNREADABLE as exc:
         raise _bad(name, number, f"not valid JSON: {exc}") from None
-    if "status" in tail:
-        saved.status, saved.outcome, saved.ended = tail.get("status"), tail.get("outcome"), True
+    if isinstance(tail, dict):
+        _ended(saved, tail, name, number)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import config
 from .config import Credentials, Settings
 from .env import Env
-from .errors import AuthError, UsageError
+from .errors import AuthError, ConfigError, UsageError
 from .models import Account
 from .untrusted import field
 
@@ -52,7 +52,7 @@ class Session:
         account_id = self.settings.account_id.value
         if account_id is None:
             account_id = choose_account(self.client, self.env, interactive=False).id
-            _remember_account(self.env, self.settings, account_id)
+            _remember_account(self.env, self.settings, account_id, self.opts.verbose)
         return account_id
 
     @property
@@ -68,7 +68,12 @@ class Session:
         from .store import Store
 
         note = self.env.error_line if self.opts.verbose else None
-        return Store(cache.directory, cache.max_bytes, note)
+        store = Store(cache.directory, cache.max_bytes, note)
+        problem = store.unusable()
+        if problem is not None:  # one warning; the log is still printed, from the API
+            self.env.error_line(f"warning: {problem}: the store is not used")
+            return None
+        return store
 
     def deadline(self, timeout: float) -> float:
         """When a command that waits must end: `timeout` from the first time it is asked."""
@@ -127,16 +132,33 @@ def open_session(opts: ApiOptions, env: Env) -> Iterator[Session]:
             env.error_line("0 requests")
 
 
-def _remember_account(env: Env, settings: Settings, account_id: str) -> None:
+def _remember_account(env: Env, settings: Settings, account_id: str, verbose: bool) -> None:
     """An account found by lookup is kept so later runs make no extra request: in the active
-    profile when there is one, else beside the config under a digest of the credential."""
-    if settings.profile_exists:
-        config.update_profile(settings.config_file, settings.profile, {"account_id": account_id})
-        env.error_line(f"note: account {account_id} remembered in profile {settings.profile!r}")
-    elif settings.credentials is not None:
-        path = settings.accounts_file
-        config.remember_account(path, settings.api_url.value, settings.credentials, account_id)
-        env.error_line(f"note: account {account_id} remembered in {path}")
+    profile when there is one, else beside the config under a digest of the credential. A
+    failure to write it changes nothing of the command (a note under -v names it)."""
+    try:
+        if settings.profile_exists:
+            config.update_profile(
+                settings.config_file, settings.profile, {"account_id": account_id}
+            )
+            where = f"profile {settings.profile!r}"
+        elif settings.credentials is not None:
+            path = settings.accounts_file
+            config.remember_account(path, settings.api_url.value, settings.credentials, account_id)
+            where = str(path)
+        else:
+            return
+    except (OSError, ConfigError) as exc:
+        if verbose:
+            env.error_line(f"note: account {account_id} not remembered ({_why(exc)})")
+        return
+    env.error_line(f"note: account {account_id} remembered in {where}")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ConfigError):
+        return exc.message
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def choose_account(client: Client, env: Env, interactive: bool) -> Account:

@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 import zlib
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from .models import Build, BuildStatus, LogLine, parse_lines
+from .models import Build, BuildStatus, LogLine, is_uuid, parse_lines
 
 FORMAT = 1
 MAGIC = b"CFBL 1\n"
@@ -42,6 +43,9 @@ STALE_TEMPORARY = 24 * 3600.0  # a temporary file older than this was left by a 
 
 
 def entry_name(api_url: str, account_id: str, build_uuid: str) -> str:
+    """The entry's file name; ValueError for a build UUID that could not be one."""
+    if not is_uuid(build_uuid):
+        raise ValueError(f"not a build UUID: {build_uuid!r}")
     digest = hashlib.sha256(f"{api_url}\n{account_id}".encode()).hexdigest()[:16]
     return f"{build_uuid}-{digest}{SUFFIX}"
 
@@ -142,10 +146,32 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def unusable(self) -> str | None:
+        """Why the store's folder must not be used, or None: it is not a folder, or it is
+        another user's, or others may write in it (README, "Security"). A folder that does not
+        exist yet is fine: it is made private when first written. Its mode is never changed."""
+        try:
+            info = os.stat(self.directory)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"the store folder {self.directory} cannot be read ({exc.strerror})"
+        if not stat.S_ISDIR(info.st_mode):
+            return f"the store folder {self.directory} is not a folder"
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return f"the store folder {self.directory} belongs to another user"
+        if info.st_mode & 0o022:
+            mode = stat.S_IMODE(info.st_mode)
+            return f"others may write in the store folder {self.directory} (mode {mode:04o})"
+        return None
+
     def read(self, api_url: str, account_id: str, build_uuid: str) -> Kept | None:
         """The kept build, verified; None when not kept, or kept in another format. An entry
         that fails its checks is deleted (a note under -v) and None returned."""
-        path = self.directory / entry_name(api_url, account_id, build_uuid)
+        try:
+            path = self.directory / entry_name(api_url, account_id, build_uuid)
+        except ValueError:
+            return None
         try:
             kept = self._verified(path, (api_url, account_id, build_uuid))
         except FileNotFoundError:
@@ -184,9 +210,12 @@ class Store:
         return EntryWriter(self, api_url, account_id, build_uuid)
 
     def _make_directory(self) -> None:
+        """The folder, made private if it is new; OSError when it may not be used (one that
+        appeared since the command began is checked again)."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            os.chmod(self.directory, 0o700)
+        problem = self.unusable()
+        if problem is not None:
+            raise OSError(problem)
 
     # -- the whole store -------------------------------------------------------------------
 
@@ -257,7 +286,9 @@ class Store:
 
 class EntryWriter:
     """Keeps pages as they are read; `commit` makes them an entry, `discard` forgets them.
-    Memory stays flat: pages are compressed into the temporary file as they come."""
+    Memory stays flat: pages are compressed into the temporary file as they come. A failure to
+    write (a full disk, a folder that went away) drops the entry, with a note under -v: it
+    never cuts the printed log short nor changes the exit status."""
 
     def __init__(self, store: Store, api_url: str, account_id: str, build_uuid: str) -> None:
         self.store = store
@@ -280,11 +311,20 @@ class EntryWriter:
     def add(self, lines: Sequence[LogLine]) -> None:
         if self.deflate is None or not lines:
             return
-        if self.handle is None:
-            self.handle = self._open()
-        record = json.dumps([(line[0], line[3]) for line in lines], ensure_ascii=False)
-        self._put(self.deflate.compress(record.encode() + b"\n"))
+        try:
+            if self.handle is None:
+                self.handle = self._open()
+            record = json.dumps([(line[0], line[3]) for line in lines], ensure_ascii=False)
+            self._put(self.deflate.compress(record.encode() + b"\n"))
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+            return
         self.lines += len(lines)
+
+    def _failed(self, exc: Exception) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.store.note(f"store: build {self.key[2]} not kept ({reason})")
+        self.discard()
 
     def _put(self, data: bytes) -> None:
         if not data or self.handle is None:
@@ -301,6 +341,13 @@ class EntryWriter:
         if self.deflate is None:
             return
         assert build.stopped and build.build_uuid == self.key[2]
+        try:
+            self._commit(build)
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+
+    def _commit(self, build: Build) -> None:
+        assert self.deflate is not None
         if self.handle is None:
             self.handle = self._open()
         self._put(self.deflate.flush())
@@ -333,8 +380,10 @@ class EntryWriter:
     def discard(self) -> None:
         self.deflate = None
         if self.handle is not None:
-            self.handle.close()
+            with contextlib.suppress(OSError):  # its last buffer may not fit on a full disk
+                self.handle.close()
             self.handle = None
         if self.temporary is not None:
-            self.temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.temporary.unlink(missing_ok=True)
             self.temporary = None

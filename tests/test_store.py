@@ -470,7 +470,7 @@ def test_view_takes_every_rendering_option_and_a_summary(
         ('{"type": "line", "epoch": 1}\n', ":1: not a line record"),
         ('{"result": {"lines": [[1, "a"]]}}\n{"result": null}\n', ":2: not a logs response"),
         (
-            '{"build_uuid": "u", "lines": [\n{"timestamp": null, "epoch": 1, "message": "a"},\n',
+            '{"build_uuid": "0f0e0d0c-0b0a-4908-8706-050403020100", "lines": [\n{"timestamp": null, "epoch": 1, "message": "a"},\n',
             ":2: the document ends early",
         ),
         ('{\n  "result": {\n    "lines": [[1, "a"],\n', ":4: not valid JSON"),
