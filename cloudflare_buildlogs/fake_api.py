@@ -145,8 +145,10 @@ class FakeBuild:
 class Fault:
     """Misbehave `times` times on requests whose path contains `path`, after `skip` of them.
 
-    kinds: 429, 500, 502, 503, html502, drop, slow, malformed, unsuccessful, endless,
-    repeat-cursor.
+    kinds: 429, 500, 502, 503, html502, drop, slow, malformed, unsuccessful (with `message`),
+    endless, repeat-cursor; and for hostile answers: raw (`status`, `headers` and `body` as
+    given), trickle (the whole answer a byte every `delay` seconds, headers too) and
+    trickle-body (the headers at once, then the body a byte every `delay` seconds).
     """
 
     kind: str
@@ -155,6 +157,10 @@ class Fault:
     skip: int = 0
     retry_after: str | None = "1"
     delay: float = 0.3
+    message: str = "Internal processing error"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
 
 @dataclass
@@ -394,8 +400,12 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "malformed":
             self._send(200, b'{"success": true, "errors": [], "result": {"lines": [[17')
         elif kind == "unsuccessful":
-            body = envelope(errors=[{"code": 10001, "message": "Internal processing error"}])
+            body = envelope(errors=[{"code": 10001, "message": fault.message}])
             self._send(200, json.dumps(body).encode())
+        elif kind == "raw":
+            self._send(fault.status, fault.body, headers=fault.headers)
+        elif kind in ("trickle", "trickle-body"):
+            self._trickle(fault)
         elif kind in ("429", "500", "502", "503"):
             headers = (
                 {"Retry-After": fault.retry_after} if kind == "429" and fault.retry_after else {}
@@ -408,6 +418,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False  # endless / repeat-cursor shape a served page instead
         return True
+
+    def _trickle(self, fault: Fault) -> None:
+        body = fault.body or json.dumps(envelope({"lines": []})).encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        slow = head + body if fault.kind == "trickle" else body
+        if fault.kind == "trickle-body":
+            self.wfile.write(head)
+        self.close_connection = True
+        try:
+            for index in range(len(slow)):
+                self.wfile.write(slow[index : index + 1])
+                self.wfile.flush()
+                time.sleep(fault.delay)
+        except OSError:  # the client gave up: as it should
+            pass
 
     def _route(
         self, path: str, query: dict[str, str], fault: Fault | None
