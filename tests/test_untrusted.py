@@ -307,7 +307,7 @@ def test_a_compressed_answer_is_read_to_64_mib_at_most(cli: Cli, state: fake_api
         except OSError:
             break
         time.sleep(0.01)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 5 and "larger than 64 MiB" in err, err
     assert peak < 400 << 20
 
