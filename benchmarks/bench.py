@@ -18,6 +18,9 @@ with CF_BUILDLOGS_NO_CACHE=1 unless it measures the store. The last lines print 
   peak RSS growth, 10k -> 500k lines                    < 10 MiB
   clean text (no colour) vs bare loop                   -
   --errors vs plain get                                 1.2x
+  --redact vs plain get                                 -   (no slower than before)
+  1 MiB hostile lines: --redact, summary -o markdown,   < 1 s each
+  --follow (absolute times against python -c pass)
   10k lines on a pseudo-terminal vs piped               - (well under a second)
   kept re-read vs first read, 20 ms a page              0.1x
   kept read vs rendering from memory                    1.2x
@@ -38,6 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloudflare_buildlogs.fake_api import DEMO_ACCOUNT, DEMO_TOKEN, generated_uuid
+
+try:  # absent from versions before the hostile-input cases: run them where they exist
+    from cloudflare_buildlogs.fake_api import ADVERSARIAL_BUILD
+except ImportError:  # pragma: no cover
+    ADVERSARIAL_BUILD = ""
 
 BIN = str(Path(sys.executable).parent / "cf-buildlogs")
 BIG, SMALL, HUGE, ONE_PAGE = 200_000, 10_000, 500_000, 300
@@ -247,6 +255,8 @@ def main() -> None:
     counts = ["--lines", str(BIG)]
     for count in (BIG, SMALL, HUGE, ONE_PAGE):
         counts += ["--realistic", str(count)]
+    if ADVERSARIAL_BUILD:
+        counts += ["--adversarial", str(1 << 20)]
     fake, url = start_fake(*counts)
     slow, slow_url = start_fake("--realistic", str(BIG), latency_ms=20)
     env = {
@@ -300,6 +310,9 @@ def network_cases(
             [*bare, BARE_TEXT, logs_url(url, clean), DEMO_TOKEN], env, repeats)  # fmt: skip
     compare("--errors vs plain get, 200k realistic lines", "1.2x", [*get, "--errors"], get,
             env, repeats)  # fmt: skip
+    compare("--redact vs plain get, 200k realistic lines", "-", [*get, "--redact"], get,
+            env, repeats)  # fmt: skip
+    hostile_cases(env, repeats)
     small = [BIN, "get", generated_uuid(SMALL, realistic=True)]
     compare("10k lines on a pseudo-terminal vs piped", "< 1 s", small, small, env, repeats,
             run_ours=timed_on_a_terminal)  # fmt: skip
@@ -307,6 +320,29 @@ def network_cases(
     high = peak_rss_mib([BIN, "get", generated_uuid(HUGE, realistic=True), "--color", "never"], env)
     ROWS.append(Row("peak RSS (MiB), 500k vs 10k lines", high, low, "+10 MiB"))
     print(f"peak RSS: 10k lines {low:.1f} MiB, 500k lines {high:.1f} MiB, +{high - low:.1f} MiB")
+
+
+def hostile_cases(env: dict[str, str], repeats: int) -> None:
+    """Six lines of 1 MiB each made to trip patterns that backtrack; each whole command,
+    start-up included, against `python -c pass` (the target is an absolute second)."""
+    if not ADVERSARIAL_BUILD:
+        return
+    floor = [sys.executable, "-c", "pass"]
+    for name, args in (
+        ("--redact", ["get", ADVERSARIAL_BUILD, "--redact"]),
+        ("summary -o markdown", ["summary", ADVERSARIAL_BUILD, "-o", "markdown"]),
+        ("--follow --errors", ["get", ADVERSARIAL_BUILD, "--follow", "--errors"]),
+    ):
+        compare(f"1 MiB hostile lines x6: {name}", "< 1 s", [BIN, *args], floor, env, repeats,
+                run_ours=allow_failure)  # fmt: skip
+
+
+def allow_failure(cmd: list[str], env: dict[str, str]) -> float:
+    """`timed` for a command that exits 1 (a followed build that failed)."""
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        subprocess.run(cmd, stdout=sink, env=env, check=False)
+    return time.perf_counter() - started
 
 
 def store_cases(env: dict[str, str], slow_url: str, repeats: int) -> None:

@@ -31,7 +31,7 @@ from .render import (
 )
 from .session import ApiOptions, Session, open_session
 from .status import Spinner, build_record, waiting_text, write_summary
-from .untrusted import field
+from .untrusted import field, shortened
 
 if TYPE_CHECKING:
     from .store import EntryWriter, Kept
@@ -307,7 +307,7 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
         first = collector.first_error(phase)
         where = f"failed in phase {phase}" if phase else "first error"
         if first is not None:
-            env.error_line(f"  {where}: {field(first[3])} (line {first[4]})")
+            env.error_line(f"  {where}: {shortened(field(first[3]), 200)} (line {first[4]})")
         elif phase:
             env.error_line(f"  {where}; no error line found")
     url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)

@@ -720,6 +720,28 @@ def generated_uuid(count: int, realistic: bool = False) -> str:
     return f"00000000-0000-4000-{9000 if realistic else 8000}-{count:012d}"
 
 
+ADVERSARIAL_BUILD = "00000000-0000-4000-a000-000000000001"
+
+
+def adversarial_lines(size: int) -> list[list[Any]]:
+    """A failed build's log of lines of `size` characters each, shaped to make patterns that
+    backtrack take quadratic time: a secret's name that never assigns, JWT-like runs, hint
+    phrases repeated, escape sequences that never end."""
+
+    def repeat(unit: str) -> str:
+        return (unit * (size // len(unit) + 1))[:size]
+
+    texts = [
+        "Error: token " + repeat("a."),
+        "Error: " + repeat("eyJ-"),
+        "Error: " + repeat("token-"),
+        "Error: " + repeat("build token exceeded Pages project npm ci yarn.lock "),
+        "Error: " + repeat("https://u:"),
+        "\x1b[" + repeat("0"),
+    ]
+    return [[START_EPOCH + index, text] for index, text in enumerate(texts)]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the fake Cloudflare API on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0)
@@ -730,6 +752,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--realistic", type=int, action="append", default=[],
         help="add a build of N realistic lines, served as 00000000-0000-4000-9000-<N>",
+    )  # fmt: skip
+    parser.add_argument(
+        "--adversarial", type=int, default=0,
+        help=f"add a failed build of lines of N hostile characters each, as {ADVERSARIAL_BUILD}",
     )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument(
@@ -743,6 +769,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
     for count in args.realistic:
         state.add(FakeBuild(generated_uuid(count, realistic=True), RealisticLines(count)))
+    if args.adversarial:
+        lines = adversarial_lines(args.adversarial)
+        state.add(FakeBuild(ADVERSARIAL_BUILD, lines, outcome="fail"))
     with serve(state, args.port) as server:
         print(server.url, flush=True)  # noqa: T201 - the one line a caller reads
         threading.Event().wait()

@@ -9,6 +9,7 @@ import re
 from typing import NamedTuple
 
 from .classify import clean
+from .untrusted import folded
 
 DOCS = "https://developers.cloudflare.com"
 
@@ -26,12 +27,23 @@ class Pattern:
     def __init__(self, source: str) -> None:
         self.source = source
         self.alternatives = [
-            [re.compile(part, re.I) for part in alternative.split(".*")]
+            [re.compile(_lower_case(part)) for part in alternative.split(".*")]
             for alternative in _top_level(source)
         ]
 
-    def search(self, text: str) -> bool:
-        return any(_in_order(parts, text) for parts in self.alternatives)
+    def search(self, folded_text: str) -> bool:
+        """Whether the pattern is in the text, given in lower case (`untrusted.folded`): the
+        patterns are case-insensitive, and run many times faster as lower-case ones."""
+        return any(_in_order(parts, folded_text) for parts in self.alternatives)
+
+
+def _lower_case(source: str) -> str:
+    """A pattern's literal letters in lower case; escapes (`\\S`, `\\d`) as they are."""
+    out, escaped = [], False
+    for char in source:
+        out.append(char if escaped else char.lower())
+        escaped = char == "\\" and not escaped
+    return "".join(out)
 
 
 def _top_level(source: str) -> list[str]:
@@ -137,7 +149,9 @@ _LEARN_MORE = re.compile(r"To learn more about this error, visit:\s*(https?://\S
 def hints_for(message: str) -> list[Hint]:
     """What a line tells of a known failure: a row of the table, or a link the log gives."""
     text = clean(message)
-    found = [Hint(advice, url) for pattern, advice, url in TABLE if pattern.search(text)][:1]
+    lower = folded(text)
+    row = next((Hint(text, url) for pattern, text, url in TABLE if pattern.search(lower)), None)
+    found = [] if row is None else [row]
     learn = _LEARN_MORE.search(text)
     if learn is not None:
         found.append(Hint("The build log links to documentation for this error.", learn[1]))

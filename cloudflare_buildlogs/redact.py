@@ -1,11 +1,13 @@
 """Masking secrets in log messages (contract section 10): the secret part becomes `***`, the
 rest of the line stays, so a redacted log still reads as the build printed it.
 
-Linear in the length of a message, whatever it holds (README, "Security"). A pattern that
-starts with a run of a character class (a variable's name, a URL's scheme, a JWT's first part)
-would be tried from every character of a long run, each try scanning the rest of it: so those
-rules are written as scans instead, which find the fixed part (`TOKEN`, `://`, `eyJ`) and look
-only forward from it, with patterns whose runs cannot give back what they matched.
+Linear in the length of a message, whatever it holds (README, "Security"), and fast on a long
+one: every pattern starts with a fixed word (searched for, not tried at every character), or is
+anchored to the start of a run of characters by a look-behind, so no run is scanned from more
+than one of its characters; a part that must not give back what it matched is made atomic with
+`(?=(X))\\N`. Case-insensitive rules run as lower-case ones on the message in lower case
+(`untrusted.folded`, of the same length), which the regular expression engine scans many times
+faster.
 
 Stateful only for private-key blocks, which span lines.
 """
@@ -13,47 +15,62 @@ Stateful only for private-key blocks, which span lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+
+from .untrusted import folded
 
 MASK = "***"
-# Rules whose every try starts at a fixed word and ends at the first character that cannot
-# belong to it: linear.
-_AUTHORIZATION = (
-    re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?)[^\s\"',;]+"),
-    r"\1" + MASK,
+Span = tuple[int, int]
+# Each rule: a pattern whose group 1 is the secret, and whether it runs on the lower-case text.
+_RULES: tuple[tuple[re.Pattern[str], bool], ...] = (
+    # Authorization: Bearer xyz / Authorization: Basic xyz / Authorization: xyz
+    (
+        re.compile(
+            r"authorization(?<!\wauthorization)\s*[:=]\s*[\"']?(?:(?:bearer|basic|token)\s+)?"
+            r"([^\s\"',;]+)"
+        ),
+        True,
+    ),
+    (re.compile(r"bearer(?<!\wbearer)\s+([a-z0-9._~+/=-]{8,})"), True),
+    # NAME=value, NAME: value, "NAME": "value", where NAME's last run of word characters holds
+    # one of the words: from a run's start, the word looked for within the run, then the run.
+    (
+        re.compile(
+            r"(?<![a-z0-9_])"
+            r"(?=[a-z0-9_]*?(?:token|secret|password|passwd|api_key|apikey|private_key|credential))"
+            r"[a-z0-9_]+[\"']?\s*[:=]\s*[\"']?(?!\*\*\*)([^\s\"',;]+)"
+        ),
+        True,
+    ),
+    # scheme://user:password@host
+    (re.compile(r"://(?<=[A-Za-z0-9+.-]://)[^\s:/@]+:([^\s@/]+)@"), False),
+    (
+        re.compile(
+            r"(gh[pousr]_(?<!\wgh[pousr]_)[A-Za-z0-9]{20,}"
+            r"|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{20,})"
+        ),
+        False,
+    ),
+    (re.compile(r"(AKIA(?<!\wAKIA)[0-9A-Z]{16})(?!\w)"), False),
+    # A JSON Web Token: from the start of a run of [A-Za-z0-9_-], the first `eyJ` in it with a
+    # word boundary before, taken for good (a later one in the run has the same end and a
+    # shorter first part); then at least 5 more, a dot, at least 5, a dot, at least 1.
+    (
+        re.compile(
+            r"(?=(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?<!\w)eyJ))\1"
+            r"[A-Za-z0-9_-]{5}(?=([A-Za-z0-9_-]*))\2"
+            r"\.[A-Za-z0-9_-]{5}(?=([A-Za-z0-9_-]*))\3\.[A-Za-z0-9_-]+"
+        ),
+        False,
+    ),
 )
-_BEARER = (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1" + MASK)
-_GITHUB = (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), MASK)
-_AWS = (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), MASK)
-
-# NAME=value, NAME: value, "NAME": "value", where NAME holds one of these words (any case).
-# What comes before the word is part of the name and is kept, so it need not be found.
-_SECRET_WORD = re.compile(r"(?i)TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIAL")
-_NAME_REST = re.compile(r"[A-Za-z0-9_]*")
-_ASSIGN = re.compile(r"[\"']?\s*[:=]\s*[\"']?")
-_VALUE = re.compile(r"[^\s\"',;]+")
-
-# scheme://user:password@host: the password after `://user:`, up to the `@`.
-_SCHEME_END = "://"
-_USER = re.compile(r"[^\s:/@]+:")
-_PASSWORD = re.compile(r"[^\s@/]+@")
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
-
-# A JSON Web Token: `eyJ` and at least 5 more, a dot, at least 5, a dot, at least 1, each part
-# of [A-Za-z0-9_-]; runs of those characters are matched whole, so none is scanned twice.
-_JWT_START = "eyJ"
-_PART = re.compile(r"[A-Za-z0-9_-]*")
-
 _BEGIN_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _END_KEY = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
-# A message holds a secret only if it holds one of these (case-insensitively): one search
+# A message holds a secret only if it holds one of these (searched in lower case): one search
 # spares the rules on the usual line.
 _MAY_HOLD = re.compile(
-    r"(?i)token|secret|passw|api_?key|private|credential|authorization|bearer|://[^\s/@]*:"
-    r"|gh[pousr]_|github_pat_|AKIA|eyJ"
+    r"token|secret|passw|api_?key|private|credential|authorization|bearer|://[^\s/@]*:"
+    r"|gh[pousr]_|github_pat_|akia|eyj"
 )
-
-Span = tuple[int, int]
 
 
 def _masked(message: str, spans: list[Span]) -> str:
@@ -68,91 +85,11 @@ def _masked(message: str, spans: list[Span]) -> str:
     return "".join(out)
 
 
-def _named_values(message: str) -> list[Span]:
-    spans: list[Span] = []
-    at = 0
-    while (word := _SECRET_WORD.search(message, at)) is not None:
-        name_end = _NAME_REST.match(message, word.end())
-        assert name_end is not None  # `*` always matches
-        at = name_end.end()  # a later word inside the same name ends where this one does
-        assign = _ASSIGN.match(message, at)
-        if assign is None:
-            continue
-        at = assign.end()
-        value = _VALUE.match(message, at)
-        if value is not None and not message.startswith(MASK, at):
-            spans.append((at, value.end()))
-            at = value.end()
-    return spans
-
-
-def _url_passwords(message: str) -> list[Span]:
-    spans: list[Span] = []
-    at = 0
-    while (found := message.find(_SCHEME_END, at)) >= 0:
-        at = found + len(_SCHEME_END)
-        if found == 0 or message[found - 1] not in _SCHEME_CHARS:
-            continue
-        user = _USER.match(message, at)
-        if user is None:
-            continue
-        password = _PASSWORD.match(message, user.end())
-        if password is not None:
-            spans.append((user.end(), password.end() - 1))
-            at = password.end()
-    return spans
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _part_end(message: str, start: int) -> int:
-    found = _PART.match(message, start)
-    assert found is not None  # `*` always matches
-    return found.end()
-
-
-def _jwts(message: str) -> list[Span]:
-    spans: list[Span] = []
-    at = 0
-    while (start := message.find(_JWT_START, at)) >= 0:
-        at = start + 1
-        if start and _is_word(message[start - 1]):  # no word boundary before it
-            continue
-        # The whole run: any later eyJ in it ends here too, with a shorter first part.
-        end = at = _part_end(message, start)
-        if end - start < len(_JWT_START) + 5 or not message.startswith(".", end):
-            continue
-        second = _part_end(message, end + 1)
-        if second - end - 1 < 5 or not message.startswith(".", second):
-            continue
-        third = _part_end(message, second + 1)
-        if third > second + 1:
-            spans.append((start, third))
-            at = third
-    return spans
-
-
-def _rule(rule: tuple[re.Pattern[str], str]) -> Callable[[str], str]:
-    pattern, replacement = rule
-    return lambda message: pattern.sub(replacement, message)
-
-
-def _scan(find: Callable[[str], list[Span]]) -> Callable[[str], str]:
-    return lambda message: _masked(message, find(message))
-
-
-# In this order: a name's value before the tokens it may hold, as contract section 10 lists.
-_STEPS = (
-    _rule(_AUTHORIZATION),
-    _rule(_BEARER),
-    _scan(_named_values),
-    _scan(_url_passwords),
-    _rule(_GITHUB),
-    _rule(_AWS),
-    _scan(_jwts),
-)
+def _secret(found: re.Match[str]) -> Span:
+    """The secret of a rule's match: group 1, or for a JWT from its `eyJ` to the end."""
+    if found.re.groups > 1:
+        return found.end(1) - 3, found.end()
+    return found.span(1)
 
 
 class Redactor:
@@ -166,10 +103,11 @@ class Redactor:
                 return MASK
             self.in_key = False
             message = MASK + message[end.start() :]
-        if _MAY_HOLD.search(message) is None:
+        if _MAY_HOLD.search(folded(message)) is None:
             return message
-        for step in _STEPS:
-            message = step(message)
+        for pattern, lower in _RULES:
+            text = folded(message) if lower else message
+            message = _masked(message, [_secret(found) for found in pattern.finditer(text)])
         return self._keys(message)
 
     def _keys(self, message: str) -> str:

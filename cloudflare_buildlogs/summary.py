@@ -19,7 +19,7 @@ from .phases import PhaseReport, Tracker, failed_phase, report
 from .pipeline import Collector, Group
 from .render import Stamper, TimestampMode
 from .status import OUTCOME_WORDS
-from .untrusted import code, continued, fence, field, link, linkable, strip_escapes
+from .untrusted import code, continued, fence, field, link, linkable, shortened, strip_escapes
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -171,13 +171,18 @@ def _in_failed(s: Summary) -> bool:
     return any(s.failed_phase in g.phases for g in s.groups)
 
 
+# A summary shows at most this much of a line: a pull-request comment has room for 65,536.
+LONGEST = 1000
+
+
 def _group_lines(group: Group, width: int) -> list[str]:
     """`117: message` for an error line, `116- message` for context, as `grep -n` prints; a
     line break inside a message repeats the line's prefix."""
     out = []
     for line, error in group.lines:
         lead = f"{line[4]:>{width}}{':' if error else '-'} "
-        out.append(lead + continued(strip_escapes(line[3]).replace("\t", " "), lead))
+        text = shortened(strip_escapes(line[3]).replace("\t", " "), LONGEST)
+        out.append(lead + continued(text, lead))
     return out
 
 

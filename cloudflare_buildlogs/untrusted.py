@@ -66,6 +66,18 @@ def continued(text: str, lead: str) -> str:
     return text.replace("\n", "\n" + lead) if "\n" in text else text
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def folded(text: str) -> str:
+    """`text` in lower case, of the same length, so a position in one is a position in the
+    other: case-insensitive patterns run on it as case-sensitive ones, which the regular
+    expression engine scans many times faster (a literal is searched for, not tried at every
+    character). A few characters change length when lowered (U+0130): then ASCII only."""
+    lower = text.lower()
+    return lower if len(lower) == len(text) else text.translate(_ASCII_LOWER)
+
+
 def field(value: object) -> str:
     """An untrusted value as one line of plain text: no escape, control or invisible
     character, and tabs and line breaks become spaces."""
@@ -73,6 +85,13 @@ def field(value: object) -> str:
     if text.isprintable():
         return text
     return _ESCAPES.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+
+
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
 # -- Markdown ---------------------------------------------------------------------------------

@@ -246,7 +246,10 @@ def test_a_megabyte_of_adversarial_text_is_summarised_redacted_and_followed_quic
                  ["get", BUILD, "--follow", "--no-cache", "--errors"]):  # fmt: skip
         result = cli(*args, timeout=60)
         assert result.code in (0, 1), result.stderr
+        assert len(result.stderr) < 1000  # the first error line is shortened there
     assert time.monotonic() - started < 60
+    summary = cli("summary", BUILD, "-o", "markdown").stdout
+    assert len(summary) < 20_000 and "more characters)" in summary  # room in a PR comment
 
 
 def test_a_wrangler_jsonc_of_comment_repeats_reads_at_once(cli: Cli, tmp_path: Path) -> None:
