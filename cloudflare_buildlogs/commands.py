@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import config
 from .buildref import BuildRef, dashboard_url
 from .env import Env
 from .errors import AuthError, ExitCode, NotFoundError, UsageError
-from .follow import Clock, Finished, Poller, follow, prefetch, read_log
-from .models import Build, LogLine
+from .follow import Clock, Poller
+from .models import Build
 from .pipeline import Collector, Discard, Output, Pipeline
+from .reading import (
+    Reading,
+    close_output,
+    copy_pages,
+    fetch,
+    follow_builds,
+    kept_build,
+    read_whole,
+)
 from .render import (
-    BuildEnd,
     NdjsonWriter,
     OutputFormat,
     SummaryFormat,
@@ -30,11 +37,11 @@ from .render import (
     make_writer,
 )
 from .session import ApiOptions, Session, open_session
-from .status import Spinner, build_record, waiting_text, write_summary
+from .status import Spinner, build_record, write_summary
 from .untrusted import field, shortened
 
 if TYPE_CHECKING:
-    from .store import EntryWriter, Kept
+    from .store import Kept
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
 TAG_RE = re.compile(r"[0-9a-f]{32}")
@@ -170,103 +177,33 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
         status = kept.build if kept else _build(session, build_uuid)
         return print_summary(session, env, target, status, opts, kept)
     out = open_output(env, opts, build_uuid)
-    build: Build | None = None
-    keeper = None
+    reading = Reading(lambda _uuid: out)
+    reading.uuid, reading.checked = build_uuid, True
     try:
         if kept is not None:
-            build = kept.build
+            reading.build = kept.build
             copy_pages(kept.pages(), out)
         elif opts.follow:
-            keeper = keeper_for(session, build_uuid)
-            build = _follow(session, env, build_uuid, opts, out, keeper)
+            poller = make_poller(session, env, opts, f"build {build_uuid} is still running")
+            follow_builds(session, poller, [reading], spinner=Spinner(env))
         else:
             # The status first: a build seen stopped has all its lines, so the log read next
             # is its whole log (and may be kept).
             if opts.exit_status or session.store is not None:
-                build = _build(session, build_uuid)
-            keeper = fetch(session, build_uuid, build, out)
+                reading.build = _build(session, build_uuid)
+            reading.keeper = fetch(session, build_uuid, reading.build, out)
     except BaseException:
-        if keeper is not None:
-            keeper.discard()
+        if reading.keeper is not None:
+            reading.keeper.discard()
+            reading.keeper = None
         raise
     finally:
-        # A plain read says nothing of the build, whether it was kept or asked for.
-        shown = build if opts.follow or opts.exit_status else None
-        close_output(out, shown)
-    if keeper is not None and build is not None:
-        keeper.commit(build)  # after the last byte reached its reader: a cut read is not kept
+        if not reading.ended:  # a plain read says nothing of the build, kept or asked for
+            close_output(out, reading.build if opts.follow or opts.exit_status else None)
+    if reading.keeper is not None and reading.build is not None:
+        reading.keeper.commit(reading.build)  # after the last byte reached its reader
+    shown = reading.build if opts.follow or opts.exit_status else None
     return _after_log(session, env, target, opts, out, shown)
-
-
-def close_output(out: Output, build: Build | None) -> None:
-    """Finish the output; with the build's end (ndjson's end record) when it has stopped."""
-    end = None
-    if build is not None and build.stopped:
-        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
-    out.writer.close(end)
-
-
-def copy_pages(
-    pages: Iterable[list[LogLine]], out: Output | Pipeline, keeper: EntryWriter | None = None
-) -> None:
-    """Every page to `out` (and to the store's `keeper`); a read cut short keeps nothing."""
-    try:
-        for lines in pages:
-            out.write(lines)
-            if keeper is not None:
-                keeper.add(lines)
-    except BaseException:
-        if keeper is not None:
-            keeper.discard()
-        raise
-    if isinstance(out, Output):
-        out.release_tail()
-
-
-def fetch(
-    session: Session, build_uuid: str, build: Build | None, out: Output | Pipeline
-) -> EntryWriter | None:
-    """The log from the API to `out`, overlapped; when `build` (its state, read first) has
-    stopped, the log is also kept: the caller commits the returned writer once the read has
-    reached its reader whole."""
-    keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
-    client = session.client
-    with closing(
-        prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
-    ) as pages:
-        copy_pages(pages, out, keeper)
-    return keeper
-
-
-def read_whole(
-    session: Session, build_uuid: str, build: Build, kept: Kept | None, out: Output | Pipeline
-) -> None:
-    """A build's whole log to `out`: the kept one when there is one, else from the API (and
-    kept, when the build has stopped)."""
-    if kept is not None:
-        copy_pages(kept.pages(), out)
-        return
-    keeper = fetch(session, build_uuid, build, out)
-    if keeper is not None:
-        keeper.commit(build)
-
-
-def kept_build(session: Session, build_uuid: str) -> Kept | None:
-    store = session.store
-    if store is None:
-        return None
-    kept = store.read(session.api_url, session.account_id, build_uuid)
-    if kept is not None and session.opts.verbose:
-        env_note = f"store: build {build_uuid} read from {kept.path} (no request)"
-        session.env.error_line(env_note)
-    return kept
-
-
-def keeper_for(session: Session, build_uuid: str) -> EntryWriter | None:
-    store = session.store
-    if store is None:
-        return None
-    return store.writer(session.api_url, session.account_id, build_uuid)
 
 
 def _after_log(
@@ -313,38 +250,6 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
     url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)
     if url is not None and collector is not None:
         env.error_line(f"  {url}")
-
-
-def _follow(
-    session: Session,
-    env: Env,
-    build_uuid: str,
-    opts: LogOptions,
-    out: Output,
-    keeper: EntryWriter | None,
-) -> Build:
-    poller = make_poller(session, env, opts, f"build {build_uuid} is still running")
-    spinner = Spinner(env)
-    try:
-        events = follow(session.client, session.account_id, [build_uuid], poller)
-        with closing(prefetch(events, sent=session.client.sent)) as stream:
-            for _, event in stream:
-                if isinstance(event, list):
-                    spinner.stop()
-                    out.write(event)
-                    if keeper is not None:
-                        keeper.add(event)  # every line once, in order: the whole log at the end
-                    continue
-                out.release_tail()  # caught up: the last N lines so far, then everything new
-                if isinstance(event, Finished):
-                    return event.build
-                if event.build is not None:
-                    poller.what = f"build {build_uuid} is still {event.build.status.value}"
-                    if event.quiet and out.writer.count == 0:
-                        spinner.show(waiting_text(event.build))
-    finally:
-        spinner.stop()
-    raise AssertionError("follow ended without a Finished event")  # pragma: no cover
 
 
 def run_get(opts: GetOptions, env: Env) -> ExitCode:

@@ -87,6 +87,10 @@ def read_log(
     return read_pass(source, account_id, build_uuid, Position(), max_pages=max_pages)
 
 
+RATE = 1 / 6  # requests a second for one build, once its burst is spent
+MAX_RATE = 1.0  # for the whole command, however many builds it follows (contract section 6)
+
+
 class Budget:
     """A token bucket for polling: bursts of `capacity` requests, then `rate` a second.
 
@@ -95,7 +99,7 @@ class Budget:
     """
 
     def __init__(
-        self, monotonic: Callable[[], float], capacity: float = 30, rate: float = 1 / 6
+        self, monotonic: Callable[[], float], capacity: float = 30, rate: float = RATE
     ) -> None:
         self.monotonic, self.capacity, self.rate = monotonic, capacity, rate
         self.tokens, self.stamp = capacity, monotonic()
@@ -190,6 +194,12 @@ class Poller:
             "raise --timeout to wait longer",
         )
 
+    def share(self, builds: int) -> None:
+        """Several builds followed at once may use the command's whole rate (contract section
+        6: one a second, however many builds), so that none waits long behind the others and
+        each one's end is seen within a few polls; one build alone keeps the gentler RATE."""
+        self.budget.rate = RATE if builds <= 1 else MAX_RATE
+
     def wait(self, active: bool) -> None:
         """Sleep before the next poll of the one thing polled; `active` when the last poll
         brought something new."""
@@ -211,25 +221,34 @@ class Poller:
 
 
 class _Followed:
-    """One build being followed: where its log was read to, and when it is polled next."""
+    """One build being followed: where its log was read to, and when it is polled next; `uuid`
+    None while the build is still to be found."""
 
     __slots__ = ("done", "due", "index", "position", "quiet", "schedule", "uuid")
 
-    def __init__(self, index: int, uuid: str, interval: float, ceiling: float) -> None:
+    def __init__(self, index: int, uuid: str | None, interval: float, ceiling: float) -> None:
         self.index, self.uuid = index, uuid
         self.position, self.schedule = Position(), Schedule(interval, ceiling)
         self.quiet, self.done, self.due = True, False, float("-inf")
 
 
+# Looks for the build of entry `index` that is still to be found: (False, None) while it is
+# not there; (True, uuid) to follow it; (True, None) when there is nothing to follow (the
+# caller has printed it already, from the local store).
+Finder = Callable[[int], tuple[bool, str | None]]
+
+
 def follow(
     source: BuildSource,
     account_id: str,
-    build_uuids: Sequence[str],
+    build_uuids: Sequence[str | None],
     poller: Poller,
+    find: Finder | None = None,
 ) -> Iterator[tuple[int, FollowEvent]]:
     """(index of the build, event): lines as they arrive, Polled after each poll, then
     Finished; for one build or several at once, in the same loop (a single build is the case
-    of one).
+    of one). A None in `build_uuids` is a build still to be found: `find` is asked on that
+    entry's own schedule until it answers, and the build then joins the others.
 
     A build's status is asked for only when its log has gone quiet (while lines flow the build
     is plainly running), which halves the requests of a busy build. The log is read after the
@@ -242,25 +261,40 @@ def follow(
     # flow get the requests (one build: MAX_INTERVAL, as ever).
     ceiling = MAX_INTERVAL * len(build_uuids)
     builds = [_Followed(i, u, poller.interval, ceiling) for i, u in enumerate(build_uuids)]
+    poller.share(len(builds))
     while builds:
         for each in builds:
             if each.due > poller.clock.monotonic():
                 continue
-            build = source.get_build(account_id, each.uuid) if each.quiet else None
-            before = each.position.shown
-            if build is None or build.status not in WAITING:  # a waiting build has no log yet
-                for lines in read_pass(source, account_id, each.uuid, each.position):
-                    yield each.index, lines
-            if build is not None and build.stopped:
-                each.done = True
-                yield each.index, Finished(build)
+            if each.uuid is None:
+                assert find is not None, "a build to find needs a finder"
+                found, each.uuid = find(each.index)
+                each.done = found and each.uuid is None
+                now = poller.clock.monotonic()
+                each.due = now if found else now + each.schedule.pause(False)
                 continue
-            each.quiet = each.position.shown == before
-            yield each.index, Polled(build, each.quiet)
+            yield from _poll(source, account_id, each)
             each.due = poller.clock.monotonic() + each.schedule.pause(not each.quiet)
         builds = [each for each in builds if not each.done]
         if builds:
             poller.wait_until(min(each.due for each in builds))
+
+
+def _poll(
+    source: BuildSource, account_id: str, each: _Followed
+) -> Iterator[tuple[int, FollowEvent]]:
+    assert each.uuid is not None
+    build = source.get_build(account_id, each.uuid) if each.quiet else None
+    before = each.position.shown
+    if build is None or build.status not in WAITING:  # a waiting build has no log yet
+        for lines in read_pass(source, account_id, each.uuid, each.position):
+            yield each.index, lines
+    if build is not None and build.stopped:
+        each.done = True
+        yield each.index, Finished(build)
+        return
+    each.quiet = each.position.shown == before
+    yield each.index, Polled(build, each.quiet)
 
 
 T = TypeVar("T")

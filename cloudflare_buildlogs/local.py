@@ -13,17 +13,11 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple, TextIO
 
 from . import config
-from .commands import (
-    LogOptions,
-    close_output,
-    copy_pages,
-    open_output,
-    summarize,
-    summary_pipeline,
-)
+from .commands import LogOptions, open_output, summarize, summary_pipeline
 from .env import Env
 from .errors import ExitCode, UsageError
 from .models import Build, LogLine
+from .reading import close_output, copy_pages
 from .render import OutputFormat
 from .saved import Saved, read_saved
 from .session import ApiOptions, resolve

@@ -1,37 +1,36 @@
 """Every Worker of a push at once (contract section 14): `latest A B ...` and `latest --all`.
 
-Each Worker's newest matching build is found (or, with --wait, waited for) before a line is
-printed; then each log is printed, or with --follow all are followed together in one loop on
-one request budget (`follow.follow`, the same loop a single build uses). Every line carries
-its Worker: a padded, coloured name in text, `worker` and `build_uuid` in ndjson.
+Each Worker's newest matching build is found before a line is printed (with --wait, the ones
+found are printed at once and the others waited for); then each log is printed, or with
+--follow all are followed together in one loop on one request budget, builds still to be
+found joining it as they appear: the path one build takes (`reading`), with N builds. Every
+line carries its Worker: a padded, coloured name in text, `worker` and `build_uuid` in ndjson.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Callable, Sequence
 
 from .commands import (
     LatestOptions,
-    Target,
-    close_output,
-    find_builds,
-    kept_build,
+    Worker,
+    describe_wanted,
     make_poller,
+    newest_build,
     open_output,
-    read_whole,
     resolve_commit,
     resolve_workers,
     run_latest,
     worker_names,
 )
 from .env import Env
-from .errors import ExitCode, UsageError, WaitTimeout
-from .follow import Finished, follow, format_duration, prefetch
+from .errors import ExitCode, NotFoundError, UsageError, WaitTimeout
+from .follow import format_duration
 from .models import Build
 from .phases import FAILED_OUTCOMES
 from .pipeline import Output
+from .reading import Reading, close_output, follow_builds, read_now
 from .render import OutputFormat
 from .session import Session, open_session
 from .status import summary
@@ -72,95 +71,97 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
     commit = resolve_commit(opts, env)  # HEAD once, for every Worker
     with open_session(opts.api, env) as session:
         workers = resolve_workers(session, names)
-        builds = find_builds(session, env, workers, opts, commit)
+        found = [newest_build(session, w, opts, commit) for w in workers]
+        missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+        if missing and not opts.wait:
+            wanted = "; ".join(describe_wanted(w, opts, commit) for w in missing)
+            them = "one" if len(missing) == 1 else "them"
+            hint = f"use --wait to wait for {them} to start"
+            raise NotFoundError(f"no build found: {wanted}", hint)
         labels = [w.label for w in workers]
-        outputs = [
-            open_output(env, opts.log, build.build_uuid, (prefix, label))
-            for build, prefix, label in zip(
-                builds, prefixes(labels, env.color(opts.log.color)), labels, strict=True
-            )
+        shown = prefixes(labels, env.color(opts.log.color))
+        readings = [
+            Reading(_opener(env, opts, prefix, label), build)
+            for prefix, label, build in zip(shown, labels, found, strict=True)
         ]
-        targets = [
-            Target(b.build_uuid, w.label, w.name) for b, w in zip(builds, workers, strict=True)
-        ]
-        timed_out = False
-        ended: set[int] = set()
-        try:
-            if opts.log.follow:
-                builds, timed_out = _follow(session, env, targets, builds, outputs, opts, ended)
-            else:
-                builds = [
-                    _read(session, t, b, out)
-                    for t, b, out in zip(targets, builds, outputs, strict=True)
-                ]
-        except BaseException:  # cut short: what was printed stays, no end is claimed
-            for index, out in enumerate(outputs):
-                if index not in ended:
-                    close_output(out, None)
-            raise
-        for index, (build, out) in enumerate(zip(builds, outputs, strict=True)):
-            if index not in ended:
-                close_output(out, build)
-    return _report(env, labels, builds, outputs, timed_out, opts)
+        timed_out = _read(session, env, readings, workers, opts, commit)
+    return _report(env, labels, readings, workers, timed_out, opts, commit)
 
 
-def _read(session: Session, target: Target, build: Build, out: Output) -> Build:
-    """One build's log, after the others', from the store when kept."""
-    kept = kept_build(session, target.build_uuid)
-    read_whole(session, target.build_uuid, build, kept, out)
-    return kept.build if kept is not None else build
+def _opener(env: Env, opts: LatestOptions, prefix: str, label: str) -> Callable[[str], Output]:
+    return lambda uuid: open_output(env, opts.log, uuid, (prefix, label))
 
 
-def _follow(
+def _read(
     session: Session,
     env: Env,
-    targets: list[Target],
-    builds: list[Build],
-    outputs: list[Output],
+    readings: list[Reading],
+    workers: list[Worker],
     opts: LatestOptions,
-    ended: set[int],
-) -> tuple[list[Build], bool]:
-    """All the builds followed at once; (their last known state, whether --timeout ran out).
-    A build's output ends (its end record) as soon as it stops, after its own lines."""
-    latest = list(builds)
-    poller = make_poller(session, env, opts.log, f"{len(builds)} builds are still running")
-    uuids = [t.build_uuid for t in targets]
-    events = follow(session.client, session.account_id, uuids, poller)
+    commit: str | None,
+) -> bool:
+    """Every Worker's build read, or followed; whether --timeout ran out. A read cut short
+    claims no end for the builds it had not finished."""
+
+    def find(reading: Reading) -> Build | None:
+        return newest_build(session, workers[readings.index(reading)], opts, commit)
+
+    poller = make_poller(session, env, opts.log, _waiting_for(readings, workers, opts, commit))
     try:
-        with closing(prefetch(events, sent=session.client.sent)) as stream:
-            for index, event in stream:
-                if isinstance(event, list):
-                    outputs[index].write(event)
-                    continue
-                outputs[index].release_tail()  # caught up: the last N so far, then the rest
-                if isinstance(event, Finished):
-                    latest[index] = event.build
-                    close_output(outputs[index], event.build)
-                    ended.add(index)
-                elif event.build is not None:
-                    latest[index] = event.build
+        if opts.log.follow:
+            follow_builds(session, poller, readings, find=find)
+            return False
+        for reading in readings:
+            if reading.build is not None:
+                read_now(session, reading)
+        while any(r.build is None for r in readings):  # --wait: each read once it exists
+            poller.what = _waiting_for(readings, workers, opts, commit)
+            poller.wait(active=False)
+            for reading in readings:
+                if reading.build is None and (build := find(reading)) is not None:
+                    reading.build, reading.uuid = build, build.build_uuid
+                    read_now(session, reading)
+        return False
     except WaitTimeout:
-        return latest, True
-    return latest, False
+        return True
+    finally:
+        for reading in readings:
+            if reading.out is not None and not reading.ended:
+                close_output(reading.out, None)
+
+
+def _waiting_for(
+    readings: list[Reading], workers: list[Worker], opts: LatestOptions, commit: str | None
+) -> str:
+    """What the command still waits for: the builds not found yet, else the running ones."""
+    missing = [w for w, r in zip(workers, readings, strict=True) if r.build is None]
+    if missing:
+        return "no sign yet of " + "; ".join(describe_wanted(w, opts, commit) for w in missing)
+    return "builds still running"
 
 
 def _report(
     env: Env,
     labels: list[str],
-    builds: list[Build],
-    outputs: list[Output],
+    readings: list[Reading],
+    workers: list[Worker],
     timed_out: bool,
     opts: LatestOptions,
+    commit: str | None,
 ) -> ExitCode:
     """One line a Worker on stderr, and the command's exit status (section 14)."""
     width = max(len(field(label)) for label in labels)
     failed = False
-    for label, build, out in zip(labels, builds, outputs, strict=True):
-        if build.stopped:
-            line = summary(build, out.lines_read, None, named=False)
+    for label, reading in zip(labels, readings, strict=True):
+        build = reading.build
+        if build is None:
+            line = f"no build found after {format_duration(opts.log.timeout)}"
+        elif build.stopped:
+            line = summary(build, _lines_read(reading.out), None, named=False)
             if build.outcome in FAILED_OUTCOMES:
                 failed = True
-                phase = out.tracker.phase if out.tracker is not None else None
+                tracker = reading.out.tracker if reading.out is not None else None
+                phase = tracker.phase if tracker is not None else None
                 line += f" · failed in {phase}" if phase else ""
         else:
             line = f"build {build.build_uuid[:8]} still {build.status.value}"
@@ -170,8 +171,11 @@ def _report(
     if failed:  # a failed build's status beats the timeout's
         return ExitCode.BUILD_FAILED
     if timed_out:  # said, and its exit status set, by the one translator of errors
-        raise WaitTimeout(
-            f"gave up after {format_duration(opts.log.timeout)}: builds still running",
-            "raise --timeout to wait longer",
-        )
+        what = _waiting_for(readings, workers, opts, commit)
+        after = format_duration(opts.log.timeout)
+        raise WaitTimeout(f"gave up after {after}: {what}", "raise --timeout to wait longer")
     return ExitCode.OK
+
+
+def _lines_read(out: Output | None) -> int:
+    return 0 if out is None else out.lines_read

@@ -1,0 +1,220 @@
+"""Reading one build or several into their outputs: the one path every command that prints a
+log takes, whether it reads one build (`get`, `latest`) or a push's every Worker.
+
+A stopped build kept in the local store is printed from it with no request; any other is
+fetched (overlapped with writing) or followed, and kept once it has stopped and its whole log
+reached its reader. Several builds are followed in one loop on one budget (`follow.follow`),
+builds still to be found (`--wait`) join it as they appear, and each build's output ends as
+soon as that build does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
+from typing import TYPE_CHECKING
+
+from .follow import Finished, Poller, follow, prefetch, read_log
+from .models import Build, LogLine
+from .pipeline import Output, Pipeline
+from .render import BuildEnd
+from .session import Session
+from .status import Spinner, waiting_text
+
+if TYPE_CHECKING:
+    from .store import EntryWriter, Kept
+
+
+class Reading:
+    """One build being read into its output. `uuid` is None while the build is still to be
+    found; `build` is its last known state; `out` is opened by `opener` once the build is
+    known; `keeper` is the store's writer while the log comes from the API (`checked` once the
+    store was asked); `ended` once its output was closed."""
+
+    __slots__ = ("build", "checked", "ended", "keeper", "opener", "out", "uuid")
+
+    def __init__(self, opener: Callable[[str], Output], build: Build | None = None) -> None:
+        self.opener, self.build = opener, build
+        self.uuid = None if build is None else build.build_uuid
+        self.out: Output | None = None
+        self.keeper: EntryWriter | None = None
+        self.checked = self.ended = False
+
+    def output(self) -> Output:
+        if self.out is None:
+            assert self.uuid is not None
+            self.out = self.opener(self.uuid)
+        return self.out
+
+
+def kept_build(session: Session, build_uuid: str) -> Kept | None:
+    store = session.store
+    if store is None:
+        return None
+    kept = store.read(session.api_url, session.account_id, build_uuid)
+    if kept is not None and session.opts.verbose:
+        session.env.error_line(f"store: build {build_uuid} read from {kept.path} (no request)")
+    return kept
+
+
+def keeper_for(session: Session, build_uuid: str) -> EntryWriter | None:
+    store = session.store
+    if store is None:
+        return None
+    return store.writer(session.api_url, session.account_id, build_uuid)
+
+
+def close_output(out: Output, build: Build | None) -> None:
+    """Finish the output; with the build's end (ndjson's end record) when it has stopped."""
+    end = None
+    if build is not None and build.stopped:
+        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
+    out.writer.close(end)
+
+
+def copy_pages(
+    pages: Iterable[list[LogLine]], out: Output | Pipeline, keeper: EntryWriter | None = None
+) -> None:
+    """Every page to `out` (and to the store's `keeper`); a read cut short keeps nothing."""
+    try:
+        for lines in pages:
+            out.write(lines)
+            if keeper is not None:
+                keeper.add(lines)
+    except BaseException:
+        if keeper is not None:
+            keeper.discard()
+        raise
+    if isinstance(out, Output):
+        out.release_tail()
+
+
+def fetch(
+    session: Session, build_uuid: str, build: Build | None, out: Output | Pipeline
+) -> EntryWriter | None:
+    """The log from the API to `out`, overlapped; when `build` (its state, read first) has
+    stopped, the log is also kept: the caller commits the returned writer once the read has
+    reached its reader whole."""
+    keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
+    client = session.client
+    with closing(
+        prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
+    ) as pages:
+        copy_pages(pages, out, keeper)
+    return keeper
+
+
+def read_whole(
+    session: Session, build_uuid: str, build: Build, kept: Kept | None, out: Output | Pipeline
+) -> None:
+    """A build's whole log to `out`: the kept one when there is one, else from the API (and
+    kept, when the build has stopped)."""
+    if kept is not None:
+        copy_pages(kept.pages(), out)
+        return
+    keeper = fetch(session, build_uuid, build, out)
+    if keeper is not None:
+        keeper.commit(build)
+
+
+def read_now(session: Session, reading: Reading) -> None:
+    """The build's log as it is now, from the store when kept; its output ends at once."""
+    assert reading.build is not None and reading.uuid is not None
+    kept = kept_build(session, reading.uuid)
+    read_whole(session, reading.uuid, reading.build, kept, reading.output())
+    if kept is not None:
+        reading.build = kept.build
+    end(reading)
+
+
+def end(reading: Reading) -> None:
+    """Close the build's output (its end record, when it has stopped), then keep its log:
+    after the last byte reached its reader, so a read cut short is not kept."""
+    close_output(reading.output(), reading.build)
+    reading.ended = True
+    if reading.keeper is not None and reading.build is not None and reading.build.stopped:
+        reading.keeper.commit(reading.build)
+    reading.keeper = None
+
+
+def follow_builds(
+    session: Session,
+    poller: Poller,
+    readings: Sequence[Reading],
+    *,
+    find: Callable[[Reading], Build | None] | None = None,
+    spinner: Spinner | None = None,
+) -> None:
+    """Follow every reading to its build's end, at once, on the poller's one budget: a build
+    kept in the store is printed from it with no request; a reading with no build yet asks
+    `find` on its own schedule and joins when found. WaitTimeout when the poller's time is up
+    (the outputs still open are the caller's to close)."""
+    live = [r for r in readings if r.uuid is None or not _from_store(session, r)]
+    try:
+        _follow(session, poller, live, find, spinner)
+    except BaseException:
+        for reading in live:
+            if reading.keeper is not None:
+                reading.keeper.discard()
+                reading.keeper = None
+        raise
+    finally:
+        if spinner is not None:
+            spinner.stop()
+
+
+def _from_store(session: Session, reading: Reading) -> bool:
+    """Print a kept build from the store and end it (True), or make ready to keep it."""
+    assert reading.uuid is not None
+    kept = None if reading.checked else kept_build(session, reading.uuid)
+    reading.checked = True
+    if kept is None:
+        reading.keeper = reading.keeper or keeper_for(session, reading.uuid)
+        return False
+    reading.build = kept.build
+    copy_pages(kept.pages(), reading.output())
+    end(reading)
+    return True
+
+
+def _follow(
+    session: Session,
+    poller: Poller,
+    live: list[Reading],
+    find: Callable[[Reading], Build | None] | None,
+    spinner: Spinner | None,
+) -> None:
+    def finder(index: int) -> tuple[bool, str | None]:
+        assert find is not None
+        reading = live[index]
+        found = find(reading)
+        if found is None:
+            return False, None
+        reading.build, reading.uuid = found, found.build_uuid
+        return True, None if _from_store(session, reading) else found.build_uuid
+
+    client = session.client
+    uuids = [r.uuid for r in live]
+    events = follow(client, session.account_id, uuids, poller, finder if find else None)
+    with closing(prefetch(events, sent=client.sent)) as stream:
+        for index, event in stream:
+            reading = live[index]
+            out = reading.output()
+            if isinstance(event, list):
+                if spinner is not None:
+                    spinner.stop()
+                out.write(event)
+                if reading.keeper is not None:
+                    reading.keeper.add(event)  # every line once, in order: the whole log
+                continue
+            out.release_tail()  # caught up: the last N lines so far, then everything new
+            if isinstance(event, Finished):
+                reading.build = event.build
+                end(reading)
+            elif event.build is not None:
+                reading.build = event.build
+                if len(live) == 1:
+                    build = event.build
+                    poller.what = f"build {build.build_uuid} is still {build.status.value}"
+                if spinner is not None and event.quiet and out.writer.count == 0:
+                    spinner.show(waiting_text(event.build))
