@@ -130,7 +130,8 @@ FROM_MEMORY = """
 import sys
 from cloudflare_buildlogs.fake_api import RealisticLines
 from cloudflare_buildlogs.models import parse_lines
-from cloudflare_buildlogs.render import TextWriter, TimestampMode
+from cloudflare_buildlogs.output.timestamps import TimestampMode
+from cloudflare_buildlogs.output.writers import TextWriter
 lines = RealisticLines(int(sys.argv[1]))
 pages = [parse_lines(lines[i : i + 1000]) for i in range(0, len(lines), 1000)]
 writer = TextWriter(sys.stdout, TimestampMode.LOCAL, color=False)

@@ -142,7 +142,7 @@ class Env:
         """A line on stderr (or several, at the line breaks the tool wrote), cleaned as
         untrusted text, since messages quote the API, the log and files; any secret the run
         knows of is masked. `mark` is the tool's own decoration before it (a coloured tick)."""
-        from .untrusted import strip_escapes
+        from .analysis.untrusted import strip_escapes
 
         cleaned = strip_escapes(text).replace("\t", " ")
         self.stderr.write(mark + self.redact(cleaned) + "\n")

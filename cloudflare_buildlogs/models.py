@@ -66,6 +66,8 @@ LogLine = tuple[int | float | None, float | None, bool, str]
 # A line once its place is known: LogLine's four fields, then its 1-based number in the log and
 # the name of its phase (contract section 9).
 Tracked = tuple[int | float | None, float | None, bool, str, int, str]
+# What a writer takes: lines as read, or tracked (numbered, with their phase).
+Line = LogLine | Tracked
 
 
 def _message(value: Any) -> str:
@@ -269,3 +271,16 @@ class Account(NamedTuple):
     def from_api(cls, result: Any) -> Account:
         data = _mapping(result)
         return cls(id=_text(data.get("id")) or "", name=_text(data.get("name")) or "")
+
+
+class Credentials(NamedTuple):
+    """A token, or the legacy email + global API key; `source` says where it came from."""
+
+    source: str
+    token: str | None = None
+    email: str | None = None
+    api_key: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.api_key) if s)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from cloudflare_buildlogs.buildref import dashboard_url, parse_build
-from cloudflare_buildlogs.classify import is_error, is_warning, page_may_have_errors
+from cloudflare_buildlogs.analysis.classify import is_error, is_warning, page_may_have_errors
+from cloudflare_buildlogs.analysis.hints import hints_for
+from cloudflare_buildlogs.analysis.phases import PHASES, Tracker, parse_phases, report
+from cloudflare_buildlogs.analysis.pipeline import Collector, ContextFilter
+from cloudflare_buildlogs.analysis.redact import Redactor
 from cloudflare_buildlogs.errors import UsageError
-from cloudflare_buildlogs.hints import hints_for
 from cloudflare_buildlogs.models import parse_lines
-from cloudflare_buildlogs.phases import PHASES, Tracker, parse_phases, report
-from cloudflare_buildlogs.pipeline import Collector, ContextFilter
-from cloudflare_buildlogs.redact import Redactor
+from cloudflare_buildlogs.settings.buildref import dashboard_url, parse_build
 
 from .builds import FAILED_LOG, SUCCESS_LOG, build
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cloudflare_buildlogs import cli, config, fake_api
+from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.errors import ExitCode
+from cloudflare_buildlogs.settings import config, files
 
 from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env
 
@@ -285,14 +286,14 @@ def test_a_failed_write_leaves_the_old_file_whole(
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
-        config.update_profile(path, "default", {"api_token": "new"})
+        files.update_profile(path, "default", {"api_token": "new"})
     assert path.read_text() == '[profiles.default]\napi_token = "old"\n'
     assert [p.name for p in isolated.iterdir()] == ["config.toml"]
 
 
 def test_odd_profile_names_and_values_round_trip(isolated: Path) -> None:
     path = isolated / "config.toml"
-    config.update_profile(
+    files.update_profile(
         path, 'my "prod" profile', {"api_token": 'a"b\\c', "email": "ü@example.com"}
     )
     assert saved(isolated)["profiles"] == {

@@ -101,7 +101,7 @@ def test_an_unexpected_error_is_one_line_and_no_traceback(
     def boom(*_: object) -> int:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("cloudflare_buildlogs.commands.run_get", boom)
+    monkeypatch.setattr("cloudflare_buildlogs.commands.get.run_get", boom)
     code, io = run(["get", BUILD], api)
     assert code == ExitCode.API
     assert io.err.getvalue().splitlines()[0] == "cf-buildlogs: internal error: RuntimeError: kaboom"
@@ -114,7 +114,7 @@ def test_a_secret_in_an_error_message_is_masked(
     def leaky(*_: object) -> int:
         raise ApiError(f"the server echoed {SENTINEL}")
 
-    monkeypatch.setattr("cloudflare_buildlogs.commands.run_get", leaky)
+    monkeypatch.setattr("cloudflare_buildlogs.commands.get.run_get", leaky)
     captured = make_env(api)
     captured.env.secrets.add(SENTINEL)
     assert cli.run(["get", BUILD], captured.env) == ExitCode.API

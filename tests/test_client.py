@@ -10,8 +10,7 @@ import pytest
 
 from cloudflare_buildlogs import __version__
 from cloudflare_buildlogs.api import Client
-from cloudflare_buildlogs.api.client import parse_retry_after
-from cloudflare_buildlogs.config import Credentials
+from cloudflare_buildlogs.api.answers import parse_retry_after
 from cloudflare_buildlogs.errors import (
     ApiError,
     AuthError,
@@ -20,6 +19,7 @@ from cloudflare_buildlogs.errors import (
     NotFoundError,
     translate,
 )
+from cloudflare_buildlogs.models import Credentials
 
 BASE = "https://api.test/client/v4"
 TOKEN = Credentials("test", token="tok-123")

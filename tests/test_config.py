@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudflare_buildlogs import config
 from cloudflare_buildlogs.errors import ConfigError, UsageError
+from cloudflare_buildlogs.settings import config
 
 PROFILES = """
 default_profile = "work"

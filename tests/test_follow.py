@@ -14,7 +14,7 @@ import pytest
 
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.errors import ExitCode
-from cloudflare_buildlogs.follow import Position, read_pass
+from cloudflare_buildlogs.live.paging import Position, read_pass
 from cloudflare_buildlogs.models import LogPage, parse_lines
 
 from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env

@@ -11,12 +11,19 @@ from collections.abc import Callable
 
 import pytest
 
-from cloudflare_buildlogs.classify import is_error, page_may_have_errors
-from cloudflare_buildlogs.hints import hints_for
-from cloudflare_buildlogs.phases import marker_phase
-from cloudflare_buildlogs.redact import Redactor
-from cloudflare_buildlogs.untrusted import code, fence, field, linkable, sanitize, strip_escapes
-from cloudflare_buildlogs.wrangler import loads_jsonc
+from cloudflare_buildlogs.analysis.classify import is_error, page_may_have_errors
+from cloudflare_buildlogs.analysis.hints import hints_for
+from cloudflare_buildlogs.analysis.phases import marker_phase
+from cloudflare_buildlogs.analysis.redact import Redactor
+from cloudflare_buildlogs.analysis.untrusted import (
+    code,
+    fence,
+    field,
+    linkable,
+    sanitize,
+    strip_escapes,
+)
+from cloudflare_buildlogs.settings.wrangler import loads_jsonc
 
 SMALL = 4_000
 FACTOR = 8  # the larger input is 8x the smaller: quadratic time shows as ~8x per character

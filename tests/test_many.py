@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cloudflare_buildlogs import cli, fake_api
-from cloudflare_buildlogs.many import colour_of, prefixes
-from cloudflare_buildlogs.wrangler import find_all
+from cloudflare_buildlogs.output.palette import colour_of, prefixes
+from cloudflare_buildlogs.settings.wrangler import find_all
 
 from .conftest import BIN, SENTINEL, Captured, Cli, api_environ, make_env
 from .test_follow import FakeClock
@@ -98,7 +98,8 @@ def test_all_finds_every_worker_named_under_the_repository_root(tmp_path: Path) 
     write(repo / "apps/api/node_modules/y/wrangler.json", '{"name": "decoy-nested"}')
     names = [c.name for c in find_all(repo)]
     assert names == ["api", "api", None, "web", "admin-panel"]  # in path order
-    from cloudflare_buildlogs.commands import LatestOptions, worker_names
+    from cloudflare_buildlogs.commands.latest import worker_names
+    from cloudflare_buildlogs.commands.options import LatestOptions
 
     env = make_env({}).env
     env.cwd = repo / "apps" / "web"

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from cloudflare_buildlogs import cli, fake_api, follow
+from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.api.client import Client
-from cloudflare_buildlogs.config import Credentials
-from cloudflare_buildlogs.follow import AHEAD, prefetch
+from cloudflare_buildlogs.live import prefetch as prefetching
+from cloudflare_buildlogs.live.prefetch import AHEAD, prefetch
+from cloudflare_buildlogs.models import Credentials
 
 from .conftest import BUILD, Captured, api_environ, make_env
 from .test_follow import FakeClock, expected, live_build, messages
@@ -82,7 +83,7 @@ def test_a_page_is_handed_over_once_the_next_request_is_sent(
 ) -> None:
     """Writing a page competes for the GIL with asking for the next one: while the fetcher is
     behind, the writer gets page N only after request N+1 is on the wire."""
-    monkeypatch.setattr(follow, "HANDOFF", 10.0)  # a missed hand-over would stall the test
+    monkeypatch.setattr(prefetching, "HANDOFF", 10.0)  # a missed hand-over would stall the test
     sent = threading.Event()
     events: list[str] = []
 

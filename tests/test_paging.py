@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloudflare_buildlogs.errors import ApiError
-from cloudflare_buildlogs.follow import read_log
+from cloudflare_buildlogs.live.paging import read_log
 from cloudflare_buildlogs.models import LogPage, parse_lines
 
 

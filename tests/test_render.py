@@ -7,19 +7,17 @@ import json
 
 import pytest
 
+from cloudflare_buildlogs.analysis.phases import Tracker
+from cloudflare_buildlogs.analysis.untrusted import sanitize
 from cloudflare_buildlogs.models import parse_line, parse_lines
-from cloudflare_buildlogs.phases import Tracker
-from cloudflare_buildlogs.render import (
+from cloudflare_buildlogs.output.formats import OutputFormat, make_writer
+from cloudflare_buildlogs.output.timestamps import Stamper, TimestampMode
+from cloudflare_buildlogs.output.writers import (
     BuildEnd,
     JsonWriter,
     NdjsonWriter,
-    OutputFormat,
-    Stamper,
     TailBuffer,
     TextWriter,
-    TimestampMode,
-    make_writer,
-    sanitize,
 )
 
 EPOCH = 1636472400

@@ -15,7 +15,7 @@ import pytest
 
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.models import Build, BuildStatus, parse_lines
-from cloudflare_buildlogs.store import MAGIC, Store, entry_name
+from cloudflare_buildlogs.store.entries import MAGIC, Store, entry_name
 
 from .builds import FAILED_LOG
 from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Captured, Cli, api_environ, make_env

@@ -20,10 +20,11 @@ import httpx
 import pytest
 from markdown_it import MarkdownIt
 
-from cloudflare_buildlogs import config, fake_api
+from cloudflare_buildlogs import fake_api
+from cloudflare_buildlogs.analysis.untrusted import linkable
 from cloudflare_buildlogs.api import Client
 from cloudflare_buildlogs.errors import NetworkError
-from cloudflare_buildlogs.untrusted import linkable
+from cloudflare_buildlogs.settings import config, files
 
 from .conftest import ACCOUNT, BIN, BUILD, SENTINEL, Cli
 
@@ -474,7 +475,7 @@ def test_the_config_is_written_through_no_planted_link(
     monkeypatch.setattr(os, "getpid", lambda: 4242)
     for name in (".config.toml.4242.tmp", ".config.toml.tmp"):  # the names a writer could guess
         (folder / name).symlink_to(planted)
-    config.write_config(folder / "config.toml", {"profiles": {"p": {"api_token": SENTINEL}}})
+    files.write_config(folder / "config.toml", {"profiles": {"p": {"api_token": SENTINEL}}})
     assert planted.read_text() == ""
     assert SENTINEL in (folder / "config.toml").read_text()
     assert stat.S_IMODE((folder / "config.toml").stat().st_mode) == 0o600

@@ -9,7 +9,7 @@ import pytest
 
 from cloudflare_buildlogs import fake_api
 from cloudflare_buildlogs.errors import ExitCode
-from cloudflare_buildlogs.wrangler import find_config, loads_jsonc
+from cloudflare_buildlogs.settings.wrangler import find_config, loads_jsonc
 
 from .test_follow import FakeClock, expected, messages
 

@@ -1,5 +1,6 @@
 """The Cloudflare API: an httpx client in, models out, typed errors, retries."""
 
-from .client import USER_AGENT, Client, Envelope
+from .answers import Envelope
+from .client import USER_AGENT, Client
 
 __all__ = ["USER_AGENT", "Client", "Envelope"]

@@ -8,18 +8,16 @@ of typer or rich.
 from __future__ import annotations
 
 import json
-import math
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from typing import Any
 
 import httpx
 
 from .. import __version__
-from ..config import Credentials
+from ..analysis.untrusted import field
 from ..errors import (
     NOT_FOUND_HINT,
     PERMISSION_HINT,
@@ -30,8 +28,17 @@ from ..errors import (
     NotFoundError,
     WaitTimeout,
 )
-from ..models import Account, Build, LogPage, Script, TokenInfo, Unusable, is_hex32, is_uuid
-from ..untrusted import field
+from ..models import (
+    Account,
+    Build,
+    Credentials,
+    LogPage,
+    Script,
+    TokenInfo,
+    Unusable,
+    is_hex32,
+)
+from .answers import Envelope, check_shape, checked, codes, parse_retry_after, segment, texts
 from .watchdog import Watchdog
 
 USER_AGENT = f"cf-buildlogs/{__version__}"
@@ -48,60 +55,6 @@ MAX_CURSOR = 4096
 
 _AUTH_CODES = frozenset({10000, 9109, 12005, 6003, 6102, 6103, 6111})
 _ROUTE_CODES = frozenset({7000, 7003})
-
-
-class Envelope(NamedTuple):
-    result: Any
-    result_info: dict[str, Any]
-    messages: tuple[str, ...]
-
-
-def _texts(items: Any) -> list[str]:
-    """`errors`/`messages` entries as one line of text each: plain strings or {code, message}
-    objects. They are the API's words, so they are cleaned as untrusted text."""
-    if not isinstance(items, list):
-        return []
-    out = []
-    for item in items[:20]:
-        if isinstance(item, dict):
-            code, message = item.get("code"), item.get("message")
-            text = field(message[:1000]) if isinstance(message, str) else ""
-            out.append(f"{text} (code {code})" if isinstance(code, int) else text)
-        elif isinstance(item, str):
-            out.append(field(item[:1000]))
-    return [text for text in out if text]
-
-
-def _codes(items: Any) -> set[int]:
-    if not isinstance(items, list):
-        return set()
-    codes = set()
-    for item in items:
-        if isinstance(item, dict):
-            for entry in [item, *(item.get("error_chain") or [])]:
-                if isinstance(entry, dict) and isinstance(entry.get("code"), int):
-                    codes.add(entry["code"])
-    return codes
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a retry-after header: a number or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:  # `inf` asks for forever: longer than any wait, so reported, not waited
-        return None if math.isnan(seconds) else max(0.0, seconds)
-    import email.utils  # rare, and ~6 ms to import
-
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 class Client:
@@ -145,15 +98,15 @@ class Client:
     # -- the endpoints -------------------------------------------------------------------
 
     def get_build(self, account_id: str, build_uuid: str) -> Build:
-        path = f"/accounts/{_seg(account_id)}/builds/builds/{_seg(build_uuid)}"
+        path = f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}"
         env = self.get(path, what=f"build {build_uuid}")
-        build = _checked(Build.from_api(env.result), f"build {build_uuid}")
+        build = checked(Build.from_api(env.result), f"build {build_uuid}")
         if build.build_uuid != build_uuid.lower():
             raise ApiError(f"the API answered for build {build_uuid} with another build")
         return build
 
     def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage:
-        path = f"/accounts/{_seg(account_id)}/builds/builds/{_seg(build_uuid)}/logs"
+        path = f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}/logs"
         params = {"cursor": cursor} if cursor else None
         result = self.get(path, params, what=f"build {build_uuid}").result
         try:
@@ -171,32 +124,32 @@ class Client:
 
     def latest_build(self, account_id: str, worker_tag: str) -> Build | None:
         """The newest build of a Worker, or None when it has none."""
-        path = f"/accounts/{_seg(account_id)}/builds/builds/latest"
+        path = f"/accounts/{segment(account_id)}/builds/builds/latest"
         env = self.get(path, {"external_script_ids": worker_tag}, what=f"Worker {worker_tag}")
         builds = env.result.get("builds") if isinstance(env.result, dict) else None
         found = builds.get(worker_tag) if isinstance(builds, dict) else None
         if not isinstance(found, dict):
             return None
-        return _checked(Build.from_api(found), f"the newest build of Worker {worker_tag}")
+        return checked(Build.from_api(found), f"the newest build of Worker {worker_tag}")
 
     def worker_builds(
         self, account_id: str, worker_tag: str, *, per_page: int = 50, max_pages: int = 100
     ) -> Iterator[Build]:
         """A Worker's builds, newest first, fetched a page at a time as they are consumed."""
-        path = f"/accounts/{_seg(account_id)}/builds/workers/{_seg(worker_tag)}/builds"
+        path = f"/accounts/{segment(account_id)}/builds/workers/{segment(worker_tag)}/builds"
         what = f"Worker {worker_tag}"
         for items in self._pages(path, {}, per_page=per_page, what=what, max_pages=max_pages):
             for item in items:
                 if isinstance(item, dict):
-                    yield _checked(Build.from_api(item), f"a build of {what}")
+                    yield checked(Build.from_api(item), f"a build of {what}")
 
     def list_scripts(self, account_id: str) -> list[Script]:
         """The account's Workers (needs the "Workers Scripts Read" permission)."""
-        env = self.get(f"/accounts/{_seg(account_id)}/workers/scripts", what="Workers")
+        env = self.get(f"/accounts/{segment(account_id)}/workers/scripts", what="Workers")
         items = env.result if isinstance(env.result, list) else []
         scripts = [s for s in (Script.from_api(item) for item in items) if s.name and s.tag]
         for script in scripts:
-            _shape(is_hex32(script.tag), "a Worker tag", script.tag)
+            check_shape(is_hex32(script.tag), "a Worker tag", script.tag)
         return scripts
 
     def verify_token(self) -> TokenInfo:
@@ -205,7 +158,7 @@ class Client:
     def check_builds_access(self, account_id: str) -> None:
         """One cheap Builds API call, to prove the token may read builds in the account."""
         self.get(
-            f"/accounts/{_seg(account_id)}/builds/account/limits",
+            f"/accounts/{segment(account_id)}/builds/account/limits",
             what=f"builds of account {account_id}",
         )
 
@@ -215,7 +168,7 @@ class Client:
             accounts.extend(Account.from_api(item) for item in result)
         accounts = [a for a in accounts if a.id]
         for account in accounts:
-            _shape(is_hex32(account.id), "an account id", account.id)
+            check_shape(is_hex32(account.id), "an account id", account.id)
         return accounts
 
     def _pages(
@@ -387,14 +340,14 @@ class Client:
             if status >= 400:
                 raise self._error(status, [], set(), what)
             raise ApiError(f"the API answered HTTP {status} with a body that is not a JSON object")
-        errors, codes = _texts(body.get("errors")), _codes(body.get("errors"))
+        errors, found = texts(body.get("errors")), codes(body.get("errors"))
         if status >= 400 or body.get("success") is not True:
-            raise self._error(status, errors, codes, what)
+            raise self._error(status, errors, found, what)
         info = body.get("result_info")
         return Envelope(
             body.get("result"),
             info if isinstance(info, dict) else {},
-            tuple(_texts(body.get("messages"))),
+            tuple(texts(body.get("messages"))),
         )
 
     def _error(self, status: int, errors: list[str], codes: set[int], what: str) -> CliError:
@@ -410,20 +363,3 @@ class Client:
         if status == 404 or codes & _ROUTE_CODES:
             return NotFoundError(f"{what} not found: {detail}", NOT_FOUND_HINT)
         return ApiError(f"the API refused the request for {what}: {detail}")
-
-
-def _seg(value: str) -> str:
-    """One path segment: nothing in it can end it or climb out of it."""
-    return quote(value, safe="")
-
-
-def _shape(ok: bool, what: str, value: object) -> None:
-    """An identifier from the API is checked before it names a request path, a URL or a file
-    in the store: one of the wrong shape is an unusable answer."""
-    if not ok:
-        raise ApiError(f"the API sent {what} of the wrong shape: {field(repr(value))[:200]}")
-
-
-def _checked(build: Build, what: str) -> Build:
-    _shape(is_uuid(build.build_uuid), f"the build_uuid of {what}", build.build_uuid)
-    return build

@@ -56,7 +56,8 @@ def login_command(
     """
 
     def work(env: Env) -> int:
-        from ..auth import LoginOptions, run_login
+        from ..commands.auth import run_login
+        from ..commands.options import LoginOptions
 
         api = api_options(profile, account_id, api_url, verbose)
         return run_login(LoginOptions(api, with_token, email), env)
@@ -82,7 +83,7 @@ def status_command(
     """
 
     def work(env: Env) -> int:
-        from ..auth import run_status
+        from ..commands.auth import run_status
 
         return run_status(api_options(profile, account_id, api_url, verbose), env)
 
@@ -97,7 +98,7 @@ def logout_command(ctx: typer.Context, profile: ProfileOpt = None) -> None:
     """Remove the profile's saved secret (and only it)."""
 
     def work(env: Env) -> int:
-        from ..auth import run_logout
+        from ..commands.auth import run_logout
 
         return run_logout(api_options(profile, None, None, False), env)
 
@@ -116,7 +117,7 @@ def config_path_command(
     """Print the path of the config file in use."""
 
     def work(env: Env) -> int:
-        from ..auth import run_config_path
+        from ..commands.config import run_config_path
 
         return run_config_path(env, directory)
 
@@ -138,7 +139,7 @@ def config_show_command(
     """Show every setting as resolved, and where it came from (secrets masked)."""
 
     def work(env: Env) -> int:
-        from ..auth import run_config_show
+        from ..commands.config import run_config_show
 
         opts = api_options(profile, account_id, api_url, False)
         return run_config_show(opts, env, as_json=json_)

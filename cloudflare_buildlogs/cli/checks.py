@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from ..errors import UsageError
 
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
-    from ..buildref import BuildRef
-    from ..commands import LogOptions
-    from ..render import OutputFormat, SummaryFormat
-    from ..session import ApiOptions
+    from ..commands.options import LogOptions
+    from ..output.formats import OutputFormat, SummaryFormat
+    from ..settings.buildref import BuildRef
+    from ..settings.session import ApiOptions
 
 T = TypeVar("T")
 COLOR_CHOICES = ("auto", "always", "never")
@@ -54,13 +54,13 @@ def api_options(
     verbose: bool,
     no_cache: bool = False,
 ) -> ApiOptions:
-    from ..session import ApiOptions
+    from ..settings.session import ApiOptions
 
     return ApiOptions(profile, account_id, api_url, verbose, no_cache)
 
 
 def output_format(output: str, json_: bool, ndjson: bool) -> OutputFormat:
-    from ..render import OutputFormat
+    from ..output.formats import OutputFormat
 
     fmt = _format_name(output, json_, ndjson)
     if fmt == "markdown":
@@ -80,7 +80,7 @@ def _format_name(output: str, json_: bool, ndjson: bool) -> str:
 
 
 def summary_format(output: str, json_: bool = False) -> SummaryFormat:
-    from ..render import SummaryFormat
+    from ..output.formats import SummaryFormat
 
     fmt = _format_name(output, json_, False)
     return _choice("--output", fmt, SummaryFormat, [f.value for f in SummaryFormat])
@@ -93,7 +93,7 @@ def check_context(context: int) -> int:
 
 
 def check_phases(value: str | None) -> frozenset[str] | None:
-    from ..phases import PHASES, parse_phases
+    from ..analysis.phases import PHASES, parse_phases
 
     if value is None:
         return None
@@ -139,8 +139,9 @@ class ViewFlags(NamedTuple):
 
 def log_options(flags: LogFlags, view: ViewFlags, waits: bool = False) -> LogOptions:
     """The log options of `get` and `latest`, checked together; `waits` for `latest --wait`."""
-    from ..commands import DEFAULT_WAIT, LogOptions
-    from ..render import OutputFormat, TimestampMode
+    from ..commands.options import DEFAULT_WAIT, LogOptions
+    from ..output.formats import OutputFormat
+    from ..output.timestamps import TimestampMode
 
     summary = None
     if view.summary:
@@ -203,6 +204,6 @@ def _summary_conflicts(flags: LogFlags, view: ViewFlags) -> None:
 
 def check_build(value: str, account_id: str | None) -> BuildRef:
     """A build UUID or its dashboard URL (contract section 8), checked before any request."""
-    from ..buildref import parse_build
+    from ..settings.buildref import parse_build
 
     return parse_build(value, account_id)

@@ -66,7 +66,8 @@ def view_command(
                    2.0, None, False)  # fmt: skip
 
     def work(env: Env) -> int:
-        from ..local import ViewOptions, run_view
+        from ..commands.options import ViewOptions
+        from ..commands.view import run_view
 
         opts = log_options(log, ViewFlags(errors, context, phase, redact, summary))
         return run_view(ViewOptions(source, opts), env)
@@ -89,7 +90,7 @@ def cache_path_command(ctx: typer.Context, profile: ProfileOpt = None) -> None:
     """Print the folder where finished builds' logs are kept."""
 
     def work(env: Env) -> int:
-        from ..local import run_cache_path
+        from ..commands.cache import run_cache_path
 
         return run_cache_path(env, api_options(profile, None, None, False))
 
@@ -112,8 +113,8 @@ def cache_list_command(
     """List the kept builds, newest first: uuid, Worker tag, lines, size, when kept."""
 
     def work(env: Env) -> int:
+        from ..commands.cache import run_cache_list
         from ..errors import UsageError
-        from ..local import run_cache_list
 
         if output not in ("text", "json"):
             raise UsageError(f"--output must be one of text, json, not {output!r}")
@@ -142,7 +143,7 @@ def cache_clear_command(
     """Remove kept builds (one not kept is no error), or all of them."""
 
     def work(env: Env) -> int:
-        from ..local import run_cache_clear
+        from ..commands.cache import run_cache_clear
 
         return run_cache_clear(env, api_options(profile, None, None, False), builds or [])
 

@@ -98,7 +98,8 @@ def get_command(
                    interval, timeout, exit_status)  # fmt: skip
 
     def work(env: Env) -> int:
-        from ..commands import GetOptions, run_get
+        from ..commands.get import run_get
+        from ..commands.options import GetOptions
 
         ref = check_build(build, account_id)
         opts = GetOptions(
@@ -179,8 +180,8 @@ def latest_command(
                    interval, timeout, exit_status)  # fmt: skip
 
     def work(env: Env) -> int:
-        from ..commands import LatestOptions
-        from ..many import run_latest_any
+        from ..commands.latest import run_latest_any
+        from ..commands.options import LatestOptions
 
         if commit is not None and commit.upper() != "HEAD" and not SHA_RE.fullmatch(commit):
             raise UsageError(f"--commit takes a hex commit prefix or HEAD, not {commit!r}")
@@ -232,7 +233,8 @@ def list_command(
     """
 
     def work(env: Env) -> int:
-        from ..commands import ListOptions, run_list
+        from ..commands.list import run_list
+        from ..commands.options import ListOptions
 
         if limit < 1:
             raise UsageError(f"--limit must be 1 or more, not {limit}")
@@ -283,7 +285,8 @@ def summary_command(
     """
 
     def work(env: Env) -> int:
-        from ..commands import GetOptions, LogOptions, run_get
+        from ..commands.get import run_get
+        from ..commands.options import GetOptions, LogOptions
 
         ref = check_build(build, account_id)
         fmt = summary_format(output, json_)
@@ -328,7 +331,8 @@ def demo_command(
     """
 
     def work(env: Env) -> int:
-        from ..commands import LogOptions, run_demo
+        from ..commands.demo import run_demo
+        from ..commands.options import LogOptions
 
         if summary and follow:
             raise UsageError("--summary cannot be combined with --follow")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay f
 
 def complete_worker(incomplete: str) -> list[str]:
     """Worker names from the nearest wrangler config: its own and its environments'."""
-    from ..wrangler import find_config
+    from ..settings.wrangler import find_config
 
     try:
         found = find_config(Path.cwd())
@@ -32,7 +32,7 @@ def complete_worker(incomplete: str) -> list[str]:
 
 def complete_profile(incomplete: str) -> list[str]:
     """Profile names from the config file."""
-    from .. import config
+    from ..settings import config
 
     try:
         data = config.load_config(config.config_dir(os.environ) / config.CONFIG_FILE_NAME).data
@@ -42,7 +42,7 @@ def complete_profile(incomplete: str) -> list[str]:
 
 
 def complete_phase(incomplete: str) -> list[str]:
-    from ..phases import PHASES
+    from ..analysis.phases import PHASES
 
     done, _, last = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""

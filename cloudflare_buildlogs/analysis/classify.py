@@ -1,0 +1,71 @@
+"""Which log lines are errors and which are warnings (contract section 10).
+
+A line is judged after its escape sequences are removed and leading white space skipped, by
+how it starts, what it holds and how it ends; lines that merely mention the word ("0 errors",
+"errorHandler.js") are not errors. `page_may_have_errors` lets a page with none of the words
+that any error line must contain skip the per-line checks: most pages of a log.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .untrusted import strip_escapes
+
+ERROR_STARTS = (
+    "✘ [ERROR]",
+    "✗ Build failed",
+    "npm ERR!",
+    "npm error",
+    "ERR_PNPM_",
+    "ELIFECYCLE",
+    "Failed:",
+    "Failed to compile",
+    "fatal:",
+    "Error:",
+    "error:",
+    "error during build",
+    "Module not found:",
+    "Build failed",
+    "> Build failed",
+)
+
+
+ERROR_ENDS = (": not found", "command not found")
+
+
+WARNING_STARTS = ("▲ [WARNING]", "npm warn", "npm WARN", "WARNING:", "warning:")
+
+
+_NAMED_ERROR = re.compile(r"[A-Z][A-Za-z0-9]*Error:")  # TypeError:, SyntaxError: ...
+
+
+_TS_ERROR = re.compile(r"error TS\d")
+
+
+# Every error line holds one of these (case-sensitively), wherever it is.
+_ANY_ERROR_WORD = re.compile(r"ERR|rror|Fail|fail|fatal|not found|ELIFECYCLE")
+
+
+def clean(message: str) -> str:
+    """The message as the classifiers read it: escape sequences removed, white space trimmed."""
+    text = strip_escapes(message) if "\x1b" in message else message
+    return text.strip()
+
+
+def is_error(message: str) -> bool:
+    text = clean(message)
+    if text.startswith(ERROR_STARTS) or text.endswith(ERROR_ENDS):
+        return True
+    if "[ERROR]" in text or _NAMED_ERROR.match(text) is not None:
+        return True
+    return "error TS" in text and _TS_ERROR.search(text) is not None
+
+
+def is_warning(message: str) -> bool:
+    return clean(message).startswith(WARNING_STARTS)
+
+
+def page_may_have_errors(messages: str) -> bool:
+    """Whether any line of a page (its messages joined) could be an error line."""
+    return _ANY_ERROR_WORD.search(messages) is not None

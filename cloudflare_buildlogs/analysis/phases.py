@@ -1,0 +1,160 @@
+"""Phases of a build, derived from the platform's own marker lines (contract section 9).
+
+Workers Builds logs carry no step metadata. `Tracker` numbers each line and names its phase as
+the pages stream past (no second pass, nothing of the log kept), and keeps each phase's first
+line, start and line count; `report` turns that into durations and statuses once the build's
+state is known. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ..models import Build, LogLine, Tracked, parse_time
+from .classify import clean
+
+PHASES = ("initialize", "clone", "configure", "install", "build", "deploy")
+
+
+# The start of a marker line (escapes removed, leading white space skipped) -> its phase.
+MARKERS: tuple[tuple[str, int], ...] = (
+    ("Initializing build environment", 0),
+    ("Cloning repository", 1),
+    ("Checking for configuration in a ", 2),
+    ("Detected the following tools from environment", 2),
+    ("Installing project dependencies", 3),
+    ("Executing user build command", 4),
+    ("Executing user command", 4),
+    ("Executing user deploy command", 5),
+)
+
+
+_PREFIXES = tuple(prefix for prefix, _ in MARKERS)
+
+
+# A marker line's first character, before any clean-up: a letter of a marker, white space or
+# an escape. Every other line is passed over after one comparison.
+_MAY_MARK = frozenset("ICDE \t\x1b")
+
+
+def marker_phase(message: str) -> int | None:
+    """The index in PHASES of the phase a marker line begins, or None for any other line."""
+    text = clean(message)
+    if not text.startswith(_PREFIXES):
+        return None
+    return next(phase for prefix, phase in MARKERS if text.startswith(prefix))
+
+
+def parse_phases(value: str) -> frozenset[str]:
+    """`build,deploy` -> the names; ValueError naming what is not a phase."""
+    names = {name.strip().lower() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(PHASES))
+    if unknown or not names:
+        raise ValueError(", ".join(unknown) or repr(value))
+    return frozenset(names)
+
+
+class Phase:
+    """What is known of a phase that began: its first line, when, and how many lines."""
+
+    __slots__ = ("first_line", "lines", "name", "started")
+
+    def __init__(self, name: str, first_line: int, started: float | None) -> None:
+        self.name, self.first_line, self.started, self.lines = name, first_line, started, 0
+
+
+class Tracker:
+    """Numbers lines and names their phase, page by page; phases only move forward."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.phases: list[Phase] = []
+        self.current = -1
+        self.last_seconds: float | None = None
+
+    @property
+    def phase(self) -> str | None:
+        return PHASES[self.current] if self.current >= 0 else None
+
+    def track(self, lines: Sequence[LogLine]) -> list[Tracked]:
+        out: list[Tracked] = []
+        append = out.append
+        number = self.count
+        name = PHASES[self.current] if self.current >= 0 else ""
+        for line in lines:
+            number += 1
+            message = line[3]
+            if self.current < 0 or message[:1] in _MAY_MARK:
+                began = marker_phase(message)
+                if self.current < 0 and (began is None or began == 0):
+                    began = 0
+                if began is not None and began > self.current:
+                    self._begin(began, number, line[1])
+                    name = PHASES[began]
+            append((line[0], line[1], line[2], message, number, name))
+        if out:
+            self._counted(number)
+            seconds = next((t[1] for t in reversed(out) if t[1] is not None), None)
+            if seconds is not None:
+                self.last_seconds = seconds
+        return out
+
+    def _begin(self, index: int, number: int, seconds: float | None) -> None:
+        self._counted(number - 1)
+        self.current = index
+        self.phases.append(Phase(PHASES[index], number, seconds))
+
+    def _counted(self, last: int) -> None:
+        """Lines of the current phase, up to line `last`."""
+        self.count = last
+        if self.phases:
+            self.phases[-1].lines = last - self.phases[-1].first_line + 1
+
+
+class PhaseReport(NamedTuple):
+    name: str
+    first_line: int
+    started: float | None
+    duration: float | None
+    lines: int
+    status: str | None  # ok | failed | running, None when the build's state is unknown
+
+
+FAILED_OUTCOMES = frozenset({"fail", "cancelled", "terminated"})
+
+
+def report(tracker: Tracker, build: Build | None) -> list[PhaseReport]:
+    """Each phase that began, with its duration and status (contract section 9)."""
+    phases = tracker.phases
+    stopped = build is not None and build.stopped
+    out: list[PhaseReport] = []
+    for index, phase in enumerate(phases):
+        last = index == len(phases) - 1
+        if not last:
+            end = phases[index + 1].started
+            status: str | None = "ok"
+        else:
+            end = parse_time(build.stopped_on) if build is not None and stopped else None
+            end = end if end is not None else tracker.last_seconds
+            status = _last_status(build)
+        duration = None
+        if phase.started is not None and end is not None:
+            duration = max(0.0, end - phase.started)
+        out.append(PhaseReport(phase.name, phase.first_line, phase.started, duration,
+                               phase.lines, status))  # fmt: skip
+    return out
+
+
+def _last_status(build: Build | None) -> str | None:
+    if build is None:
+        return None
+    if not build.stopped:
+        return "running"
+    if build.succeeded:
+        return "ok"
+    return "failed" if build.outcome in FAILED_OUTCOMES else None
+
+
+def failed_phase(reports: Sequence[PhaseReport]) -> str | None:
+    return next((r.name for r in reports if r.status == "failed"), None)

@@ -1,0 +1,201 @@
+"""From pages of lines to what is written: numbering and phases, redaction, the filters, and
+what a summary needs to know, all in the one streaming pass.
+
+    pages -> Tracker -> Redactor -> Collector (sees every line) -> --phase -> --errors -> sink
+
+A plain `get` needs none of it and writes pages straight to its writer (`Output` with
+`track` off), so the common piped path stays as fast as it was.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from ..models import LogLine, Tracked
+
+if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
+    from .hints import Hint
+    from .redact import Redactor
+
+
+LEARN_MORE = "To learn more about this error"
+
+
+ERRORS_KEPT = 50  # error lines a summary lists (contract section 11)
+
+
+class Sink(Protocol):
+    def write(self, lines: list[Tracked]) -> None: ...
+
+
+class Observer(Protocol):
+    def observe(self, lines: Sequence[Tracked]) -> None: ...
+
+
+class Discard:
+    """Where a read that only observes (a summary) sends its lines: nowhere."""
+
+    def write(self, lines: Sequence[Tracked]) -> None:
+        pass
+
+    def observe(self, lines: Sequence[Tracked]) -> None:
+        pass
+
+
+class ContextFilter:
+    """Error lines with `context` lines around each, as `grep -C` picks them."""
+
+    def __init__(self, context: int) -> None:
+        from .classify import is_error, page_may_have_errors
+
+        self.is_error, self.page_may_have_errors = is_error, page_may_have_errors
+        self.context = context
+        self.before: deque[Tracked] = deque(maxlen=context)
+        self.after = 0
+
+    def filter(self, lines: Sequence[Tracked]) -> list[tuple[Tracked, bool]]:
+        """(line, is an error line) for each line to show, in order."""
+        if not self.page_may_have_errors("\n".join([line[3] for line in lines])):
+            shown = lines[: self.after]
+            self.after -= len(shown)
+            if self.context:
+                self.before.extend(lines[len(shown) :])
+            return [(line, False) for line in shown]
+        out: list[tuple[Tracked, bool]] = []
+        is_error = self.is_error
+        for line in lines:
+            if is_error(line[3]):
+                out.extend((kept, False) for kept in self.before)
+                self.before.clear()
+                out.append((line, True))
+                self.after = self.context
+            elif self.after:
+                out.append((line, False))
+                self.after -= 1
+            elif self.context:
+                self.before.append(line)
+        return out
+
+
+class Group:
+    """Error lines and their context, consecutive in the log."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: list[tuple[Tracked, bool]]) -> None:
+        self.lines = lines
+
+    @property
+    def phases(self) -> set[str]:
+        return {line[5] for line, error in self.lines if error}
+
+
+class Collector:
+    """What a summary tells of the errors: the first ERRORS_KEPT error lines, their count,
+    each phase's first ERRORS_KEPT error lines with context, and the hints they call for.
+    Memory is bounded by those numbers, not by the log."""
+
+    def __init__(self, context: int) -> None:
+        from .hints import hints_for
+
+        self.hints_for = hints_for
+        self.filter = ContextFilter(context)
+        self.errors: list[Tracked] = []
+        self.total = 0
+        self.groups: list[Group] = []
+        self.per_phase: dict[str, int] = {}
+        self.hints: dict[tuple[str, str | None], Hint] = {}
+        self._last = -1
+        self._group: Group | None = None  # the group being kept, if it is
+        self._pending: deque[tuple[Tracked, bool]] = deque(maxlen=context)
+
+    def observe(self, lines: Sequence[Tracked]) -> None:
+        for line, error in self.filter.filter(lines):
+            if line[4] != self._last + 1:  # a new group begins
+                self._group = None
+                self._pending.clear()
+            self._last = line[4]
+            if error:
+                self._error(line)
+            if self._group is not None:
+                self._group.lines.append((line, error))
+            else:
+                self._pending.append((line, error))
+        if any(LEARN_MORE in line[3] for line in lines):
+            for line in lines:
+                self._hints(line[3])
+
+    def _error(self, line: Tracked) -> None:
+        self.total += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append(line)
+        if LEARN_MORE not in line[3]:  # that line is seen in `observe`
+            self._hints(line[3])
+        count = self.per_phase.get(line[5], 0)
+        self.per_phase[line[5]] = count + 1
+        if count >= ERRORS_KEPT:  # enough of this phase: keep no more of this group
+            self._group = None
+        elif self._group is None:
+            self._group = Group(list(self._pending))
+            self.groups.append(self._group)
+
+    def _hints(self, message: str) -> None:
+        for hint in self.hints_for(message):
+            self.hints.setdefault((hint.text, hint.url), hint)
+
+    def first_error(self, phase: str | None) -> Tracked | None:
+        for group in self.groups:
+            for line, error in group.lines:
+                if error and (phase is None or line[5] == phase):
+                    return line
+        return None
+
+    def groups_of(self, phase: str | None) -> list[Group]:
+        """The error groups of `phase` when it has any, else every group kept."""
+        mine = [g for g in self.groups if phase in g.phases]
+        return mine or self.groups
+
+
+class Pipeline:
+    """Tracks, redacts, observes and filters each page on its way to `sink`."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        writer: Observer,
+        *,
+        redact: bool = False,
+        phases: frozenset[str] | None = None,
+        context: int | None = None,
+        collector: Collector | None = None,
+    ) -> None:
+        from .phases import Tracker
+
+        self.sink, self.writer = sink, writer
+        self.tracker = Tracker()
+        self.redactor: Redactor | None = None
+        if redact:
+            from .redact import Redactor
+
+            self.redactor = Redactor()
+        self.phases = phases
+        self.errors = None if context is None else ContextFilter(context)
+        self.collector = collector
+
+    def write(self, lines: list[LogLine]) -> None:
+        tracked = self.tracker.track(lines)
+        redact = self.redactor
+        if redact is not None:
+            tracked = [(a, b, c, redact(m), n, p) for a, b, c, m, n, p in tracked]
+        if self.collector is not None:
+            self.collector.observe(tracked)
+        if self.phases is not None or self.errors is not None:
+            self.writer.observe(tracked)  # elapsed time counts from the log's first line
+        if self.phases is not None:
+            wanted = self.phases
+            tracked = [line for line in tracked if line[5] in wanted]
+        if self.errors is not None:
+            tracked = [line for line, _ in self.errors.filter(tracked)]
+        self.sink.write(tracked)

@@ -1,0 +1,20 @@
+"""`get`: one build's log, or its summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..env import Env
+from ..errors import ExitCode
+from ..settings.session import open_session
+from .options import GetOptions, Target
+from .reading import print_log
+
+if TYPE_CHECKING:
+    pass
+
+
+def run_get(opts: GetOptions, env: Env) -> ExitCode:
+    """Print one build's log, or its summary (`summary`, `get --summary`: `opts.log.summary`)."""
+    with open_session(opts.api, env) as session:
+        return print_log(session, env, Target.of(opts.build), opts.log)

@@ -1,0 +1,315 @@
+"""`latest`: a Worker's newest build, or every Worker of a push at once (README, "Every
+Worker of a push").
+
+Each Worker's newest matching build is found before a line is printed (with --wait, the ones
+found are printed at once and the others waited for); then each log is printed, or with
+--follow all are followed together in one loop on one request budget, builds still to be
+found joining it as they appear: the path one build takes (`reading`), with N builds. Every
+line carries its Worker: a padded, coloured name in text, `worker` and `build_uuid` in ndjson.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..analysis.untrusted import field
+from ..env import Env
+from ..errors import AuthError, ExitCode, NotFoundError, UsageError
+from ..models import Build
+from ..output.formats import OutputFormat
+from ..output.stderr import Spinner
+from ..output.stream import Output
+from ..settings.session import Session, open_session
+from .reading import Reading, close_output, follow_builds
+
+if TYPE_CHECKING:
+    pass
+from collections.abc import Callable
+
+from ..analysis.phases import FAILED_OUTCOMES
+from ..errors import WaitTimeout
+from ..output.palette import prefixes
+from ..output.stderr import summary
+from ..output.timestamps import format_duration
+from .options import LatestOptions, Target
+from .reading import make_poller, open_output, print_log, read_now
+
+TAG_RE = re.compile(r"[0-9a-f]{32}")
+
+
+class Worker(NamedTuple):
+    name: str | None
+    tag: str
+
+    @property
+    def label(self) -> str:
+        return self.name or self.tag
+
+
+def worker_from_folder(env: Env) -> str:
+    """The Worker named by the nearest wrangler configuration, for commands given none."""
+    from ..settings.wrangler import find_config
+
+    found = find_config(env.cwd)
+    if found is None:
+        raise UsageError(
+            "no WORKER given, and no wrangler.json, wrangler.jsonc or wrangler.toml found from "
+            "here up to the repository root",
+            "name the Worker (or its 32-hex tag), or run this from the Worker's folder",
+        )
+    if found.name is None:
+        raise UsageError(f"{found.path} has no top-level `name`", "name the Worker explicitly")
+    return found.name
+
+
+def resolve_worker(session: Session, given: str | None, env: Env) -> Worker:
+    """A Worker's tag, from a tag, a name (through the scripts list), or the folder."""
+    return resolve_workers(session, [given or worker_from_folder(env)])[0]
+
+
+def resolve_workers(session: Session, names: Sequence[str]) -> list[Worker]:
+    """Each Worker's tag: a tag as given, names through one read of the scripts list."""
+    tags: dict[str, str] = {}
+    named = [n for n in names if not TAG_RE.fullmatch(n.lower())]
+    if named:
+        try:
+            scripts = session.client.list_scripts(session.account_id)
+        except AuthError as exc:
+            raise AuthError(
+                f"cannot map the Worker name {named[0]!r} to its tag: {exc.message}",
+                'the token also needs "Workers Scripts Read" to use names; or pass the '
+                "Worker's 32-hex tag (dashboard: Workers & Pages, the Worker, Settings)",
+            ) from exc
+        tags = {script.name: script.tag for script in scripts}
+    workers = []
+    for name in names:
+        if TAG_RE.fullmatch(name.lower()):
+            workers.append(Worker(None, name.lower()))
+        elif name in tags:
+            workers.append(Worker(name, tags[name]))
+        else:
+            raise NotFoundError(
+                f"no Worker named {name!r} in account {session.account_id}",
+                "check the name and the account id",
+            )
+    return workers
+
+
+def _matches(build: Build, opts: LatestOptions, commit: str | None) -> bool:
+    if opts.branch is not None and build.branch != opts.branch:
+        return False
+    return commit is None or (build.commit_hash or "").lower().startswith(commit)
+
+
+def newest_build(
+    session: Session, worker: Worker, opts: LatestOptions, commit: str | None
+) -> Build | None:
+    if opts.branch is None and commit is None:
+        return session.client.latest_build(session.account_id, worker.tag)
+    builds = session.client.worker_builds(session.account_id, worker.tag, per_page=50, max_pages=4)
+    return next((b for b in builds if _matches(b, opts, commit)), None)
+
+
+def describe_wanted(worker: Worker, opts: LatestOptions, commit: str | None) -> str:
+    filters = [
+        f"branch {opts.branch}" if opts.branch else "",
+        f"commit {commit[:12]}" if commit else "",
+    ]
+    text = " and ".join(f for f in filters if f)
+    return f"a build of {worker.label}" + (f" on {text}" if text else "")
+
+
+def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
+    """Print the log of a Worker's newest build (matching --branch and --commit). Several
+    Workers at once are `many.run_many`'s."""
+    names = worker_names(opts, env)
+    commit = resolve_commit(opts, env)
+    with open_session(opts.api, env) as session:
+        worker = resolve_worker(session, names[0], env)
+        (build,) = find_builds(session, env, [worker], opts, commit)
+        if env.stderr_tty:
+            env.error_line(f"build {build.build_uuid} ({build.status.value})")
+        return print_log(
+            session, env, Target(build.build_uuid, worker.label, worker.name), opts.log
+        )
+
+
+def resolve_commit(opts: LatestOptions, env: Env) -> str | None:
+    """--commit as a prefix to match: HEAD is `git rev-parse HEAD` here."""
+    if opts.commit is not None and opts.commit.upper() == "HEAD":
+        return env.git_head()
+    return opts.commit
+
+
+def worker_names(opts: LatestOptions, env: Env) -> list[str]:
+    """The Workers named, or with --all every one named under the repository root, each once."""
+    if not opts.all_workers:
+        return list(dict.fromkeys(opts.workers)) or [worker_from_folder(env)]
+    from ..settings.wrangler import find_all, repository_root
+
+    root = repository_root(env.cwd)
+    configs = find_all(root)
+    names = list(dict.fromkeys(c.name for c in configs if c.name))
+    if not names:
+        raise UsageError(
+            f"--all found no Worker: no wrangler.json, wrangler.jsonc or wrangler.toml with a "
+            f"`name` under {root}",
+            "name the Workers, or run this inside the repository",
+        )
+    return names
+
+
+def find_builds(
+    session: Session, env: Env, workers: list[Worker], opts: LatestOptions, commit: str | None
+) -> list[Build]:
+    """Each Worker's newest matching build. Without --wait a Worker with none is exit 4,
+    naming it; with --wait the missing ones are waited for, together, on one budget."""
+    found = [newest_build(session, w, opts, commit) for w in workers]
+    missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+    if not missing:
+        return [b for b in found if b is not None]
+    wanted = "; ".join(describe_wanted(w, opts, commit) for w in missing)
+    if not opts.wait:
+        them = "one" if len(missing) == 1 else "them"
+        raise NotFoundError(f"no build found: {wanted}", f"use --wait to wait for {them} to start")
+    poller = make_poller(session, env, opts.log, f"no sign yet of {wanted}")
+    spinner = Spinner(env)
+    spinner.show(f"waiting for {wanted}…")
+    try:
+        while any(b is None for b in found):
+            poller.wait(active=False)
+            found = [
+                b or newest_build(session, w, opts, commit)
+                for w, b in zip(workers, found, strict=True)
+            ]
+    finally:
+        spinner.stop()
+    return [b for b in found if b is not None]
+
+
+def run_latest_any(opts: LatestOptions, env: Env) -> ExitCode:
+    """`latest`: one Worker's newest build, or several Workers' at once."""
+    names = worker_names(opts, env)
+    if len(names) == 1:  # --all that finds one behaves as `latest NAME`
+        return run_latest(opts._replace(workers=tuple(names), all_workers=False), env)
+    return run_many(opts, names, env)
+
+
+def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
+    if opts.log.output is OutputFormat.JSON:
+        raise UsageError("--json takes one Worker", "use --ndjson: each record names its Worker")
+    if opts.log.summary is not None:
+        raise UsageError("--summary takes one Worker", "run `summary` for each build")
+    commit = resolve_commit(opts, env)  # HEAD once, for every Worker
+    with open_session(opts.api, env) as session:
+        workers = resolve_workers(session, names)
+        found = [newest_build(session, w, opts, commit) for w in workers]
+        missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+        if missing and not opts.wait:
+            wanted = "; ".join(describe_wanted(w, opts, commit) for w in missing)
+            them = "one" if len(missing) == 1 else "them"
+            hint = f"use --wait to wait for {them} to start"
+            raise NotFoundError(f"no build found: {wanted}", hint)
+        labels = [w.label for w in workers]
+        shown = prefixes(labels, env.color(opts.log.color))
+        readings = [
+            Reading(_opener(env, opts, prefix, label), build)
+            for prefix, label, build in zip(shown, labels, found, strict=True)
+        ]
+        timed_out = _read(session, env, readings, workers, opts, commit)
+    return _report(env, labels, readings, workers, timed_out, opts, commit)
+
+
+def _opener(env: Env, opts: LatestOptions, prefix: str, label: str) -> Callable[[str], Output]:
+    return lambda uuid: open_output(env, opts.log, uuid, (prefix, label))
+
+
+def _read(
+    session: Session,
+    env: Env,
+    readings: list[Reading],
+    workers: list[Worker],
+    opts: LatestOptions,
+    commit: str | None,
+) -> bool:
+    """Every Worker's build read, or followed; whether --timeout ran out. A read cut short
+    claims no end for the builds it had not finished."""
+
+    def find(reading: Reading) -> Build | None:
+        return newest_build(session, workers[readings.index(reading)], opts, commit)
+
+    poller = make_poller(session, env, opts.log, _waiting_for(readings, workers, opts, commit))
+    try:
+        if opts.log.follow:
+            follow_builds(session, poller, readings, find=find)
+            return False
+        for reading in readings:
+            if reading.build is not None:
+                read_now(session, reading)
+        while any(r.build is None for r in readings):  # --wait: each read once it exists
+            poller.what = _waiting_for(readings, workers, opts, commit)
+            poller.wait(active=False)
+            for reading in readings:
+                if reading.build is None and (build := find(reading)) is not None:
+                    reading.build, reading.uuid = build, build.build_uuid
+                    read_now(session, reading)
+        return False
+    except WaitTimeout:
+        return True
+    finally:
+        for reading in readings:
+            if reading.out is not None and not reading.ended:
+                close_output(reading.out, None)
+
+
+def _waiting_for(
+    readings: list[Reading], workers: list[Worker], opts: LatestOptions, commit: str | None
+) -> str:
+    """What the command still waits for: the builds not found yet, else the running ones."""
+    missing = [w for w, r in zip(workers, readings, strict=True) if r.build is None]
+    if missing:
+        return "no sign yet of " + "; ".join(describe_wanted(w, opts, commit) for w in missing)
+    return "builds still running"
+
+
+def _report(
+    env: Env,
+    labels: list[str],
+    readings: list[Reading],
+    workers: list[Worker],
+    timed_out: bool,
+    opts: LatestOptions,
+    commit: str | None,
+) -> ExitCode:
+    """One line a Worker on stderr, and the command's exit status (section 14)."""
+    width = max(len(field(label)) for label in labels)
+    failed = False
+    for label, reading in zip(labels, readings, strict=True):
+        build = reading.build
+        if build is None:
+            line = f"no build found after {format_duration(opts.log.timeout)}"
+        elif build.stopped:
+            line = summary(build, _lines_read(reading.out), None, named=False)
+            if build.outcome in FAILED_OUTCOMES:
+                failed = True
+                tracker = reading.out.tracker if reading.out is not None else None
+                phase = tracker.phase if tracker is not None else None
+                line += f" · failed in {phase}" if phase else ""
+        else:
+            line = f"build {build.build_uuid[:8]} still {build.status.value}"
+            if timed_out:
+                line += f" after {format_duration(opts.log.timeout)}"
+        env.error_line(f"{field(label):<{width}}  {line}")
+    if failed:  # a failed build's status beats the timeout's
+        return ExitCode.BUILD_FAILED
+    if timed_out:  # said, and its exit status set, by the one translator of errors
+        what = _waiting_for(readings, workers, opts, commit)
+        after = format_duration(opts.log.timeout)
+        raise WaitTimeout(f"gave up after {after}: {what}", "raise --timeout to wait longer")
+    return ExitCode.OK
+
+
+def _lines_read(out: Output | None) -> int:
+    return 0 if out is None else out.lines_read

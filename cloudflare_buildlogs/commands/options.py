@@ -1,0 +1,82 @@
+"""What each command is asked to do: frozen options objects, built by `cli/` from the flags."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..output.formats import OutputFormat, SummaryFormat
+from ..output.timestamps import TimestampMode
+from ..settings.buildref import BuildRef
+from ..settings.session import ApiOptions
+
+if TYPE_CHECKING:
+    pass
+
+
+DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
+
+
+class LogOptions(NamedTuple):
+    output: OutputFormat = OutputFormat.TEXT
+    timestamps: TimestampMode = TimestampMode.LOCAL
+    color: str = "auto"
+    tail: int | None = None
+    follow: bool = False
+    interval: float = 2.0
+    timeout: float = DEFAULT_WAIT
+    exit_status: bool = False
+    errors: bool = False
+    context: int = 3
+    phases: frozenset[str] | None = None
+    redact: bool = False
+    summary: SummaryFormat | None = None  # print the summary instead of the log
+
+
+class Target(NamedTuple):
+    """The build to read, and what is known of its Worker: `label` to show, `name` for the
+    dashboard URL (a tag is no name), `environment` from a dashboard URL."""
+
+    build_uuid: str
+    label: str | None = None
+    name: str | None = None
+    environment: str | None = None
+
+    @classmethod
+    def of(cls, ref: BuildRef) -> Target:
+        return cls(ref.uuid, ref.worker, ref.worker, ref.environment)
+
+
+class GetOptions(NamedTuple):
+    build: BuildRef
+    api: ApiOptions = ApiOptions()
+    log: LogOptions = LogOptions()
+
+
+class LatestOptions(NamedTuple):
+    workers: tuple[str, ...] = ()  # names or tags; none: the folder's, or every one with all_
+    all_workers: bool = False
+    branch: str | None = None
+    commit: str | None = None
+    wait: bool = False
+    api: ApiOptions = ApiOptions()
+    log: LogOptions = LogOptions()
+
+
+class ListOptions(NamedTuple):
+    worker: str | None = None
+    branch: str | None = None
+    limit: int = 20
+    output: OutputFormat = OutputFormat.TEXT
+    color: str = "auto"
+    api: ApiOptions = ApiOptions()
+
+
+class ViewOptions(NamedTuple):
+    source: str  # a path, or "-" for standard input
+    log: LogOptions
+
+
+class LoginOptions(NamedTuple):
+    api: ApiOptions = ApiOptions()
+    with_token: bool = False
+    email: str | None = None

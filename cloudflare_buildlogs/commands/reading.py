@@ -1,0 +1,387 @@
+"""Reading one build or several into their outputs: the one path every command that prints a
+log takes, whether it reads one build (`get`, `latest`) or a push's every Worker.
+
+A stopped build kept in the local store is printed from it with no request; any other is
+fetched (overlapped with writing) or followed, and kept once it has stopped and its whole log
+reached its reader. Several builds are followed in one loop on one budget (`follow.follow`),
+builds still to be found (`--wait`) join it as they appear, and each build's output ends as
+soon as that build does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
+from typing import TYPE_CHECKING
+
+from ..analysis.pipeline import Pipeline
+from ..live.follow import Finished, Poller, follow
+from ..live.paging import read_log
+from ..live.prefetch import prefetch
+from ..models import Build, LogLine
+from ..output.stderr import Spinner, waiting_text
+from ..output.stream import Output
+from ..output.writers import BuildEnd
+from ..settings.session import Session
+
+if TYPE_CHECKING:
+    from ..store.entries import EntryWriter, Kept
+from typing import TYPE_CHECKING
+
+from ..analysis.pipeline import Collector
+from ..analysis.untrusted import field, shortened
+from ..env import Env
+from ..errors import ExitCode
+from ..live.follow import Clock
+from ..output.formats import OutputFormat, make_writer
+from ..output.stderr import write_summary
+from ..output.writers import NdjsonWriter, TextWriter, Writer
+from ..settings.buildref import dashboard_url
+from .options import LogOptions, Target
+
+if TYPE_CHECKING:
+    from ..store.entries import Kept
+
+
+class Reading:
+    """One build being read into its output. `uuid` is None while the build is still to be
+    found; `build` is its last known state; `out` is opened by `opener` once the build is
+    known; `keeper` is the store's writer while the log comes from the API (`checked` once the
+    store was asked); `ended` once its output was closed."""
+
+    __slots__ = ("build", "checked", "ended", "keeper", "opener", "out", "uuid")
+
+    def __init__(self, opener: Callable[[str], Output], build: Build | None = None) -> None:
+        self.opener, self.build = opener, build
+        self.uuid = None if build is None else build.build_uuid
+        self.out: Output | None = None
+        self.keeper: EntryWriter | None = None
+        self.checked = self.ended = False
+
+    def output(self) -> Output:
+        if self.out is None:
+            assert self.uuid is not None
+            self.out = self.opener(self.uuid)
+        return self.out
+
+
+def kept_build(session: Session, build_uuid: str) -> Kept | None:
+    store = session.store
+    if store is None:
+        return None
+    kept = store.read(session.api_url, session.account_id, build_uuid)
+    if kept is not None and session.opts.verbose:
+        session.env.error_line(f"store: build {build_uuid} read from {kept.path} (no request)")
+    return kept
+
+
+def keeper_for(session: Session, build_uuid: str) -> EntryWriter | None:
+    store = session.store
+    if store is None:
+        return None
+    return store.writer(session.api_url, session.account_id, build_uuid)
+
+
+def close_output(out: Output, build: Build | None) -> None:
+    """Finish the output; with the build's end (ndjson's end record) when it has stopped."""
+    end = None
+    if build is not None and build.stopped:
+        end = BuildEnd(build.build_uuid, build.status.value, build.outcome, out.writer.count)
+    out.writer.close(end)
+
+
+def copy_pages(
+    pages: Iterable[list[LogLine]], out: Output | Pipeline, keeper: EntryWriter | None = None
+) -> None:
+    """Every page to `out` (and to the store's `keeper`); a read cut short keeps nothing."""
+    try:
+        for lines in pages:
+            out.write(lines)
+            if keeper is not None:
+                keeper.add(lines)
+    except BaseException:
+        if keeper is not None:
+            keeper.discard()
+        raise
+    if isinstance(out, Output):
+        out.release_tail()
+
+
+def fetch(
+    session: Session, build_uuid: str, build: Build | None, out: Output | Pipeline
+) -> EntryWriter | None:
+    """The log from the API to `out`, overlapped; when `build` (its state, read first) has
+    stopped, the log is also kept: the caller commits the returned writer once the read has
+    reached its reader whole."""
+    keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
+    client = session.client
+    with closing(
+        prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
+    ) as pages:
+        copy_pages(pages, out, keeper)
+    return keeper
+
+
+def read_whole(
+    session: Session, build_uuid: str, build: Build, kept: Kept | None, out: Output | Pipeline
+) -> None:
+    """A build's whole log to `out`: the kept one when there is one, else from the API (and
+    kept, when the build has stopped)."""
+    if kept is not None:
+        copy_pages(kept.pages(), out)
+        return
+    keeper = fetch(session, build_uuid, build, out)
+    if keeper is not None:
+        keeper.commit(build)
+
+
+def read_now(session: Session, reading: Reading) -> None:
+    """The build's log as it is now, from the store when kept; its output ends at once."""
+    assert reading.build is not None and reading.uuid is not None
+    kept = kept_build(session, reading.uuid)
+    read_whole(session, reading.uuid, reading.build, kept, reading.output())
+    if kept is not None:
+        reading.build = kept.build
+    end(reading)
+
+
+def end(reading: Reading) -> None:
+    """Close the build's output (its end record, when it has stopped), then keep its log:
+    after the last byte reached its reader, so a read cut short is not kept."""
+    close_output(reading.output(), reading.build)
+    reading.ended = True
+    if reading.keeper is not None and reading.build is not None and reading.build.stopped:
+        reading.keeper.commit(reading.build)
+    reading.keeper = None
+
+
+def follow_builds(
+    session: Session,
+    poller: Poller,
+    readings: Sequence[Reading],
+    *,
+    find: Callable[[Reading], Build | None] | None = None,
+    spinner: Spinner | None = None,
+) -> None:
+    """Follow every reading to its build's end, at once, on the poller's one budget: a build
+    kept in the store is printed from it with no request; a reading with no build yet asks
+    `find` on its own schedule and joins when found. WaitTimeout when the poller's time is up
+    (the outputs still open are the caller's to close)."""
+    live = [r for r in readings if r.uuid is None or not _from_store(session, r)]
+    try:
+        _follow(session, poller, live, find, spinner)
+    except BaseException:
+        for reading in live:
+            if reading.keeper is not None:
+                reading.keeper.discard()
+                reading.keeper = None
+        raise
+    finally:
+        if spinner is not None:
+            spinner.stop()
+
+
+def _from_store(session: Session, reading: Reading) -> bool:
+    """Print a kept build from the store and end it (True), or make ready to keep it."""
+    assert reading.uuid is not None
+    kept = None if reading.checked else kept_build(session, reading.uuid)
+    reading.checked = True
+    if kept is None:
+        reading.keeper = reading.keeper or keeper_for(session, reading.uuid)
+        return False
+    reading.build = kept.build
+    copy_pages(kept.pages(), reading.output())
+    end(reading)
+    return True
+
+
+def _follow(
+    session: Session,
+    poller: Poller,
+    live: list[Reading],
+    find: Callable[[Reading], Build | None] | None,
+    spinner: Spinner | None,
+) -> None:
+    def finder(index: int) -> tuple[bool, str | None]:
+        assert find is not None
+        reading = live[index]
+        found = find(reading)
+        if found is None:
+            return False, None
+        reading.build, reading.uuid = found, found.build_uuid
+        return True, None if _from_store(session, reading) else found.build_uuid
+
+    client = session.client
+    uuids = [r.uuid for r in live]
+    events = follow(client, session.account_id, uuids, poller, finder if find else None)
+    with closing(prefetch(events, sent=client.sent)) as stream:
+        for index, event in stream:
+            reading = live[index]
+            out = reading.output()
+            if isinstance(event, list):
+                if spinner is not None:
+                    spinner.stop()
+                out.write(event)
+                if reading.keeper is not None:
+                    reading.keeper.add(event)  # every line once, in order: the whole log
+                continue
+            out.release_tail()  # caught up: the last N lines so far, then everything new
+            if isinstance(event, Finished):
+                reading.build = event.build
+                end(reading)
+            elif event.build is not None:
+                reading.build = event.build
+                if len(live) == 1:
+                    build = event.build
+                    poller.what = f"build {build.build_uuid} is still {build.status.value}"
+                if spinner is not None and event.quiet and out.writer.count == 0:
+                    spinner.show(waiting_text(event.build))
+
+
+def make_poller(session: Session, env: Env, opts: LogOptions, what: str) -> Poller:
+    """The poller of a command that waits; `--timeout` counts from the first one made and
+    bounds the API client too (retry pauses, requests in flight): the whole command."""
+    clock = Clock(env.monotonic, env.sleep)
+    client = session.client
+    poller = Poller(
+        clock,
+        opts.interval,
+        opts.timeout,
+        lambda: client.requests,
+        what,
+        session.deadline(opts.timeout),
+    )
+    client.deadline, client.expired = poller.deadline, poller.expired
+    return poller
+
+
+def _exit_for(build: Build) -> ExitCode:
+    return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
+
+
+def open_output(
+    env: Env, opts: LogOptions, build_uuid: str | None, worker: tuple[str, str] | None = None
+) -> Output:
+    """The writer for the format, behind the pipeline when anything needs line numbers or
+    phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end.
+    `worker` (its text prefix, its name) when several Workers are printed at once."""
+    terminal = opts.output is OutputFormat.TEXT and env.stdout_tty and worker is None
+    color = env.color(opts.color)
+    writer: Writer
+    if worker is not None and opts.output is OutputFormat.TEXT:
+        writer = TextWriter(env.stdout, opts.timestamps, color, opts.follow, opts.errors, worker[0])
+    elif worker is not None and opts.output is OutputFormat.NDJSON:
+        writer = NdjsonWriter(env.stdout, {"worker": worker[1], "build_uuid": build_uuid or ""})
+    elif terminal:
+        from ..output.terminal import TerminalWriter
+
+        writer = TerminalWriter(
+            env.stdout, opts.timestamps, color, env.width, opts.follow, separators=opts.errors
+        )
+    else:
+        writer = make_writer(
+            opts.output,
+            env.stdout,
+            build_uuid=build_uuid,
+            mode=opts.timestamps,
+            color=color,
+            flush=opts.follow,
+            separators=opts.errors,
+        )
+    # Several Workers: each one's failed phase closes the command's report.
+    track = terminal or opts.follow or opts.output is not OutputFormat.TEXT or worker is not None
+    return Output(
+        writer,
+        track=track or opts.errors or opts.redact or opts.phases is not None,
+        tail=opts.tail,
+        redact=opts.redact,
+        phases=opts.phases,
+        context=opts.context if opts.errors else None,
+        collector=Collector(0) if opts.follow else None,
+    )
+
+
+def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> ExitCode:
+    """The log to stdout; with --follow or --exit-status, the build's outcome as the status.
+    A kept build is printed from the local store, with no request at all."""
+    build_uuid = target.build_uuid
+    kept = kept_build(session, build_uuid)
+    if opts.summary is not None:
+        from .summary import print_summary
+
+        status = kept.build if kept else _build(session, build_uuid)
+        return print_summary(session, env, target, status, opts, kept)
+    out = open_output(env, opts, build_uuid)
+    reading = Reading(lambda _uuid: out)
+    reading.uuid, reading.checked = build_uuid, True
+    try:
+        if kept is not None:
+            reading.build = kept.build
+            copy_pages(kept.pages(), out)
+        elif opts.follow:
+            poller = make_poller(session, env, opts, f"build {build_uuid} is still running")
+            follow_builds(session, poller, [reading], spinner=Spinner(env))
+        else:
+            # The status first: a build seen stopped has all its lines, so the log read next
+            # is its whole log (and may be kept).
+            if opts.exit_status or session.store is not None:
+                reading.build = _build(session, build_uuid)
+            reading.keeper = fetch(session, build_uuid, reading.build, out)
+    except BaseException:
+        if reading.keeper is not None:
+            reading.keeper.discard()
+            reading.keeper = None
+        raise
+    finally:
+        if not reading.ended:  # a plain read says nothing of the build, kept or asked for
+            close_output(out, reading.build if opts.follow or opts.exit_status else None)
+    if reading.keeper is not None and reading.build is not None:
+        reading.keeper.commit(reading.build)  # after the last byte reached its reader
+    shown = reading.build if opts.follow or opts.exit_status else None
+    return _after_log(session, env, target, opts, out, shown)
+
+
+def _after_log(
+    session: Session, env: Env, target: Target, opts: LogOptions, out: Output, build: Build | None
+) -> ExitCode:
+    build_uuid = target.build_uuid
+    if opts.errors and out.writer.count == 0:
+        env.error_line(f"note: no error lines in build {build_uuid}" + _in_phases(opts))
+    if build is None:
+        return ExitCode.OK
+    if not build.stopped:
+        env.error_line(
+            f"note: build {build_uuid} is still {build.status.value}; "
+            "use --follow to wait for its outcome"
+        )
+        return ExitCode.OK
+    write_summary(env, build, out.lines_read, target.label)
+    _failure_detail(env, session, target, build, out)
+    return _exit_for(build)
+
+
+def _build(session: Session, build_uuid: str) -> Build:
+    return session.client.get_build(session.account_id, build_uuid)
+
+
+def _in_phases(opts: LogOptions) -> str:
+    return f" (phases {', '.join(sorted(opts.phases))})" if opts.phases else ""
+
+
+def _failure_detail(env: Env, session: Session, target: Target, build: Build, out: Output) -> None:
+    """Under a followed build's summary: where it failed and its first error line, and the
+    dashboard link when the Worker's name is known."""
+    collector = out.collector
+    if collector is not None and out.tracker is not None and not build.succeeded:
+        from ..analysis.phases import FAILED_OUTCOMES
+
+        phase = out.tracker.phase if build.outcome in FAILED_OUTCOMES else None
+        first = collector.first_error(phase)
+        where = f"failed in phase {phase}" if phase else "first error"
+        if first is not None:
+            env.error_line(f"  {where}: {shortened(field(first[3]), 200)} (line {first[4]})")
+        elif phase:
+            env.error_line(f"  {where}; no error line found")
+    url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)
+    if url is not None and collector is not None:
+        env.error_line(f"  {url}")

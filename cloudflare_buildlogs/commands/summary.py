@@ -1,0 +1,91 @@
+"""`summary`, `get --summary`, `latest --summary`: the whole log read, its summary printed."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ..analysis.pipeline import Collector, Discard, Pipeline
+from ..env import Env
+from ..errors import ExitCode
+from ..models import Build
+from ..output.formats import SummaryFormat, assert_never
+from ..settings.buildref import dashboard_url
+from ..settings.session import Session
+from .options import LogOptions, Target
+from .reading import _exit_for, read_whole
+
+if TYPE_CHECKING:
+    from ..store.entries import Kept
+
+
+def print_summary(
+    session: Session,
+    env: Env,
+    target: Target,
+    build: Build,
+    opts: LogOptions,
+    kept: Kept | None = None,
+) -> ExitCode:
+    """Read the whole log (the build's state was read first) and print its summary; the log
+    comes from the store when kept, and is kept when the build has stopped."""
+    pipeline = summary_pipeline(opts)
+    read_whole(session, target.build_uuid, build, kept, pipeline)
+    summarize(
+        env,
+        pipeline,
+        target.build_uuid,
+        build,
+        opts,
+        account_id=session.account_id,
+        worker=target.label,
+        environment=target.environment,
+    )
+    if opts.exit_status and build.stopped:
+        return _exit_for(build)
+    return ExitCode.OK
+
+
+def summary_pipeline(opts: LogOptions) -> Pipeline:
+    """What a summary reads a log through: phases, redaction and errors, nothing written."""
+    return Pipeline(Discard(), Discard(), redact=opts.redact, collector=Collector(opts.context))
+
+
+def summarize(
+    env: Env,
+    pipeline: Pipeline,
+    build_uuid: str,
+    build: Build | None,
+    opts: LogOptions,
+    *,
+    account_id: str | None = None,
+    worker: str | None = None,
+    environment: str | None = None,
+) -> None:
+    """The summary of the log `pipeline` has read, printed in the format asked for; what is
+    known of the account and the Worker makes the dashboard link."""
+    from ..output.summary import draw, make_summary, to_json, to_markdown, to_text
+
+    assert pipeline.collector is not None
+    summary = make_summary(
+        build_uuid,
+        build,
+        pipeline.tracker,
+        pipeline.collector,
+        account_id=account_id,
+        worker=worker,
+        url=dashboard_url(account_id, worker, build_uuid, environment),
+    )
+    fmt = opts.summary or SummaryFormat.TEXT
+    if fmt is SummaryFormat.JSON:
+        env.stdout.write(json.dumps(to_json(summary), indent=2, ensure_ascii=False) + "\n")
+    elif fmt is SummaryFormat.MARKDOWN:
+        env.stdout.write(to_markdown(summary))
+    elif fmt is SummaryFormat.TEXT:
+        if env.stdout_tty:
+            draw(summary, env.stdout, env.color(opts.color), env.width)
+        else:
+            env.stdout.write(to_text(summary))
+    else:
+        assert_never(fmt)
+    env.stdout.flush()

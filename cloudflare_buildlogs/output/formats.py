@@ -1,0 +1,47 @@
+"""The output formats and timestamp modes, as enums; each format owns its writer (`make_writer`)."""
+
+from __future__ import annotations
+
+import enum
+from typing import NoReturn, TextIO
+
+from .timestamps import TimestampMode
+from .writers import JsonWriter, NdjsonWriter, TextWriter, Writer
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Exhaustiveness: mypy fails where an enum member is left unhandled."""
+    raise AssertionError(f"unhandled value: {value!r}")  # pragma: no cover
+
+
+class OutputFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    NDJSON = "ndjson"
+
+
+class SummaryFormat(str, enum.Enum):
+    """The forms of a summary (contract section 11); see `summary.py`."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def make_writer(
+    fmt: OutputFormat,
+    stream: TextIO,
+    *,
+    build_uuid: str | None,
+    mode: TimestampMode,
+    color: bool,
+    flush: bool,
+    separators: bool = False,
+) -> Writer:
+    if fmt is OutputFormat.TEXT:
+        return TextWriter(stream, mode, color, flush, separators)
+    if fmt is OutputFormat.JSON:
+        return JsonWriter(stream, build_uuid, flush)
+    if fmt is OutputFormat.NDJSON:
+        return NdjsonWriter(stream)
+    assert_never(fmt)

@@ -1,0 +1,323 @@
+"""What happened to a build, for people and for pull requests (contract section 11).
+
+`make_summary` gathers the facts from the build, the phase tracker and the error collector;
+`to_json` is the stable interface, `to_text` the plain form for pipes, `to_markdown` the form
+for `$GITHUB_STEP_SUMMARY` and pull-request comments, and `draw` the rich layout for a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+from ..analysis.hints import Hint
+from ..analysis.phases import PhaseReport, Tracker, failed_phase, report
+from ..analysis.pipeline import Collector, Group
+from ..analysis.untrusted import (
+    code,
+    continued,
+    fence,
+    field,
+    link,
+    linkable,
+    shortened,
+    strip_escapes,
+)
+from ..models import Build, Tracked
+from .stderr import OUTCOME_WORDS
+from .timestamps import Stamper, TimestampMode, format_duration
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class Summary(NamedTuple):
+    build_uuid: str
+    account_id: str | None
+    worker: str | None
+    url: str | None
+    build: Build | None
+    lines: int
+    phases: list[PhaseReport]
+    failed_phase: str | None
+    errors: list[Tracked]
+    errors_total: int
+    groups: list[Group]
+    hints: list[Hint]
+
+
+def make_summary(
+    build_uuid: str,
+    build: Build | None,
+    tracker: Tracker,
+    collector: Collector,
+    *,
+    account_id: str | None = None,
+    worker: str | None = None,
+    url: str | None = None,
+) -> Summary:
+    """The summary's facts; `url` the build's dashboard page, when known."""
+    phases = report(tracker, build)
+    failed = failed_phase(phases)
+    return Summary(
+        build_uuid=build_uuid,
+        account_id=account_id,
+        worker=worker,
+        url=url,
+        build=build,
+        lines=tracker.count,
+        phases=phases,
+        failed_phase=failed,
+        errors=collector.errors,
+        errors_total=collector.total,
+        groups=collector.groups_of(failed),
+        hints=list(collector.hints.values()),
+    )
+
+
+_UTC = Stamper(TimestampMode.UTC)
+
+
+_LOCAL = Stamper(TimestampMode.LOCAL)
+
+
+def _when(stamper: Stamper, seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    text = stamper((None, seconds, seconds != int(seconds), ""))
+    return None if text == "?" else text
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def to_json(s: Summary) -> dict[str, Any]:
+    build = s.build
+    return {
+        "build_uuid": s.build_uuid,
+        "account_id": s.account_id,
+        "worker": s.worker,
+        "url": s.url,
+        "status": build.status.value if build else None,
+        "outcome": build.outcome if build else None,
+        "branch": build.branch if build else None,
+        "commit_hash": build.commit_hash if build else None,
+        "created_on": build.created_on if build else None,
+        "duration_seconds": _seconds(build.duration) if build and build.stopped else None,
+        "lines": s.lines,
+        "phases": [
+            {
+                "name": p.name,
+                "started": _when(_UTC, p.started),
+                "duration_seconds": _seconds(p.duration),
+                "lines": p.lines,
+                "status": p.status,
+            }
+            for p in s.phases
+        ],
+        "failed_phase": s.failed_phase,
+        "errors": [
+            {
+                "line": line[4],
+                "phase": line[5],
+                "timestamp": _when(_UTC, line[1]),
+                "message": strip_escapes(line[3]),
+            }
+            for line in s.errors
+        ],
+        "errors_total": s.errors_total,
+        "hints": [{"text": h.text, "url": h.url} for h in s.hints],
+    }
+
+
+# Every field from outside passes through `quote`: `field` for text, `code` for Markdown.
+Quote = Callable[[object], str]
+
+
+def verdict(s: Summary, quote: Quote = field) -> str:
+    """`failed in 1m43s`, `is running`, `succeeded`."""
+    build = s.build
+    if build is None:
+        return "(state unknown)"
+    if not build.stopped:
+        return f"is {build.status.value}"
+    outcome = build.outcome
+    if outcome in OUTCOME_WORDS:
+        words = OUTCOME_WORDS[outcome]
+    else:
+        words = f"stopped ({quote(outcome) if outcome else 'no outcome'})"
+    took = build.duration
+    return words + (f" in {format_duration(took)}" if took is not None else "")
+
+
+def title(s: Summary) -> str:
+    return f"{field(s.worker or 'build')} {field(s.build_uuid[:8])} {verdict(s)}"
+
+
+def _facts(s: Summary, quote: Quote = field) -> list[str]:
+    build = s.build
+    facts = [f"{s.lines:,} lines"]
+    if build is not None:
+        facts += [f"branch {quote(build.branch)}" if build.branch else ""]
+        facts += [f"commit {quote(build.commit_hash[:7])}" if build.commit_hash else ""]
+    return [f for f in facts if f]
+
+
+def _duration(p: PhaseReport) -> str:
+    return "" if p.duration is None else format_duration(p.duration)
+
+
+def _error_heading(s: Summary) -> str:
+    where = f" in {s.failed_phase}" if s.failed_phase and _in_failed(s) else ""
+    return f"Errors{where} ({s.errors_total} error line{'s' * (s.errors_total != 1)} in all)"
+
+
+def _in_failed(s: Summary) -> bool:
+    return any(s.failed_phase in g.phases for g in s.groups)
+
+
+# A summary shows at most this much of a line: a pull-request comment has room for 65,536.
+LONGEST = 1000
+
+
+def _group_lines(group: Group, width: int) -> list[str]:
+    """`117: message` for an error line, `116- message` for context, as `grep -n` prints; a
+    line break inside a message repeats the line's prefix."""
+    out = []
+    for line, error in group.lines:
+        lead = f"{line[4]:>{width}}{':' if error else '-'} "
+        text = shortened(strip_escapes(line[3]).replace("\t", " "), LONGEST)
+        out.append(lead + continued(text, lead))
+    return out
+
+
+def _number_width(s: Summary) -> int:
+    last = max((line[4] for g in s.groups for line, _ in g.lines), default=1)
+    return len(str(last))
+
+
+def _error_block(s: Summary) -> list[str]:
+    width, out = _number_width(s), []
+    for index, group in enumerate(s.groups):
+        if index:
+            out.append("--")
+        out += _group_lines(group, width)
+    return out
+
+
+def to_text(s: Summary) -> str:
+    out = [title(s), " · ".join(_facts(s))]
+    if s.url:
+        out.append(s.url)
+    if s.phases:
+        rows = [("phase", "started", "duration", "lines", "status")]
+        rows += [
+            (p.name, _when(_LOCAL, p.started) or "", _duration(p), str(p.lines), p.status or "")
+            for p in s.phases
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        out.append("")
+        out += [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+        ]
+    if s.groups:
+        out += ["", _error_heading(s) + ":", *_error_block(s)]
+    if s.hints:
+        hints = [f"- {h.text}" + (f" {field(h.url)}" if h.url else "") for h in s.hints]
+        out += ["", "Hints:", *hints]
+    return "\n".join(out) + "\n"
+
+
+_HEX = re.compile(r"[0-9a-f]{1,8}")
+
+
+_EMOJI = {"success": "✅", "skipped": "⏭️", "fail": "❌", "cancelled": "⛔", "terminated": "⛔"}
+
+
+def to_markdown(s: Summary) -> str:
+    """Markdown in which nothing from outside is read as markup: untrusted text only inside
+    code, links only to the hosts `untrusted.linkable` allows (README, "Security")."""
+    build = s.build
+    mark = "⏳" if build is None or not build.stopped else _EMOJI.get(build.outcome or "", "⚠️")
+    out = [f"### {mark} {code(s.worker) if s.worker else 'Build'}: build {verdict(s, code)}", ""]
+    short = s.build_uuid[:8]
+    label = f"build {short}" if _HEX.fullmatch(short) else f"build {code(s.build_uuid)}"
+    facts = [link(label, s.url) if s.url else code(s.build_uuid), f"{s.lines:,} lines"]
+    out += [" · ".join(facts + _facts(s, code)[1:]), ""]
+    if s.phases:
+        out += ["| phase | duration | lines | status |", "| --- | --- | ---: | --- |"]
+        for p in s.phases:
+            status = f"**{p.status}**" if p.status == "failed" else p.status or ""
+            out.append(f"| {p.name} | {_duration(p)} | {p.lines} | {status} |")
+        out.append("")
+    if s.groups:
+        block = "\n".join(_error_block(s))
+        ticks = fence(block)
+        out += [f"**{_error_heading(s)}**", "", f"{ticks}text", block, ticks, ""]
+    if s.hints:  # the advice is the tool's own text; a URL from the log is linked only if allowed
+        out += ["**Hints**", ""]
+        out += [f"- {h.text}" + (f" ({link('docs', h.url)})" if h.url else "") for h in s.hints]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def draw(s: Summary, stream: TextIO, color: bool, width: int) -> None:
+    """The rich layout: outcome, facts, a phase table, the failure's lines, hints."""
+    from rich.console import Console
+
+    console = Console(
+        file=stream,
+        width=width,
+        force_terminal=True,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    _draw(s, console)
+
+
+def _draw(s: Summary, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    build = s.build
+    ok = build is not None and build.stopped and build.succeeded
+    bad = build is not None and build.stopped and not build.succeeded
+    style = "bold green" if ok else "bold red" if bad else "bold yellow"
+    mark = "✓" if ok else "✗" if bad else "…"
+    console.print(Text(f"{mark} {title(s)}", style=style))
+    console.print(Text(" · ".join(_facts(s)), style="dim"))
+    if s.url:
+        console.print(Text(s.url, style=f"link {s.url}"))
+    if s.phases:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for name in ("phase", "started", "duration", "lines", "status"):
+            table.add_column(name, justify="right" if name == "lines" else "left")
+        colours = {"ok": "green", "failed": "bold red", "running": "yellow"}
+        for p in s.phases:
+            status = Text(p.status or "", style=colours.get(p.status or "", ""))
+            row = (p.name, _when(_LOCAL, p.started) or "", _duration(p), str(p.lines))
+            table.add_row(*(Text(c) for c in row), status)
+        console.print()
+        console.print(table)
+    if s.groups:
+        console.print()
+        console.print(Text(_error_heading(s), style="bold"))
+        width = _number_width(s)
+        for index, group in enumerate(s.groups):
+            if index:
+                console.print(Text("--", style="dim"))
+            for (_, error), text in zip(group.lines, _group_lines(group, width), strict=True):
+                console.print(Text(text, style="red" if error else "dim"), soft_wrap=True)
+    if s.hints:
+        console.print()
+        console.print(Text("Hints", style="bold"))
+        for hint in s.hints:
+            item = Text(f"• {hint.text}")
+            if hint.url:  # a terminal link (OSC 8) only to a host that may be linked
+                style = f"cyan link {hint.url}" if linkable(hint.url) else "cyan"
+                item.append(f" {field(hint.url)}", style=style)
+            console.print(item)

@@ -1,0 +1,117 @@
+"""Timestamps of log lines in each mode, and durations, as people read them."""
+
+from __future__ import annotations
+
+import enum
+import time
+
+from ..models import Line
+
+
+class TimestampMode(str, enum.Enum):
+    LOCAL = "local"
+    UTC = "utc"
+    ELAPSED = "elapsed"
+    EPOCH = "epoch"
+    NONE = "none"
+
+
+def _fraction(seconds: float) -> str:
+    return f".{round(seconds * 1000) % 1000:03d}"
+
+
+def _whole(seconds: float) -> int:
+    # Round to the millisecond first so 1.9999999 shows as 2.000, not 1.000.
+    return round(seconds * 1000) // 1000
+
+
+class Stamper:
+    """Formats a line's timestamp in one mode: `stamper(line)`.
+
+    Whole-second timestamps are cached by value: a log has many lines a second, and formatting
+    a time is the costliest step of a line. The cache is cleared when it grows large.
+    """
+
+    def __init__(self, mode: TimestampMode) -> None:
+        self.mode = mode
+        self.origin: float | None = None
+        self._cache: dict[float | None, str] = {}
+        # The text of a whole-second timestamp already formatted, or None: for inlining.
+        self.cached = self._cache.get
+        self._minutes: dict[int, str] = {}
+        local = mode is TimestampMode.LOCAL
+        self._convert = time.localtime if local else time.gmtime
+        self._pattern = "%Y-%m-%d %H:%M" if local else "%Y-%m-%dT%H:%M"
+
+    def _format(self, whole: int) -> str:
+        """`2021-11-09 15:40:00`, the minute's text cached: zone offsets and DST changes fall
+        on whole minutes, so within one minute only the seconds differ."""
+        minute, second = divmod(whole, 60)
+        prefix = self._minutes.get(minute)
+        if prefix is None:
+            parts = self._convert(minute * 60)
+            prefix = time.strftime(self._pattern, parts)
+            if parts.tm_gmtoff % 60:  # an old local mean time, offset by odd seconds
+                return time.strftime(self._pattern + ":%S", self._convert(whole))
+            if len(self._minutes) > 4096:
+                self._minutes.clear()
+            self._minutes[minute] = prefix
+        return f"{prefix}:{second:02d}"
+
+    def observe(self, line: Line) -> None:
+        """Elapsed time counts from the build's first line with a usable timestamp."""
+        if self.origin is None and line[1] is not None:
+            self.origin = line[1]
+
+    def __call__(self, line: Line) -> str:
+        seconds, subsecond = line[1], line[2]
+        if not subsecond:
+            text = self._cache.get(seconds)
+            if text is not None:
+                return text
+        text = self._render(line)
+        if not subsecond:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[seconds] = text
+        return text
+
+    def _render(self, line: Line) -> str:
+        epoch, seconds, subsecond = line[0], line[1], line[2]
+        mode = self.mode
+        if mode is TimestampMode.EPOCH:
+            return "?" if epoch is None else str(epoch)
+        if seconds is None:
+            return "?"
+        if mode is TimestampMode.ELAPSED:
+            self.observe(line)
+            return _elapsed(seconds - (self.origin or 0.0), subsecond)
+        try:
+            text = self._format(_whole(seconds))
+        except (OverflowError, OSError, ValueError):
+            return "?"
+        fraction = _fraction(seconds) if subsecond else ""
+        return text + fraction + ("Z" if mode is TimestampMode.UTC else "")
+
+
+def _elapsed(delta: float, subsecond: bool) -> str:
+    """`+00:42`, `+1:02:03`, `-00:05`; milliseconds when the API gives them."""
+    sign = "-" if delta < 0 else "+"
+    hours, rest = divmod(_whole(abs(delta)), 3600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = _fraction(abs(delta)) if subsecond else ""
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}{fraction}"
+    return f"{sign}{minutes:02d}:{seconds:02d}{fraction}"
+
+
+def format_duration(seconds: float) -> str:
+    """`42s`, `3m05s`, `1h02m03s`."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"

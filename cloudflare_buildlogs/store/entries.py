@@ -1,0 +1,399 @@
+"""The local store of finished builds' logs (contract section 12).
+
+A stopped build's log never changes: the first complete read of it is kept, and later reads
+print it with no request at all. One file an entry, named by the build and a digest of its API
+URL and account (so a test API, the demo and the real one never mix):
+
+    CFBL 1\\n                                 magic and format version
+    zlib stream of pages, one JSON array of [epoch, message] pairs a line
+    metadata JSON\\n  its length in 10 digits\\n    build record, line count, payload length
+                                             and SHA-256, when it was kept
+
+Written to a private temporary file in the same folder, fsynced, then renamed: a reader sees
+a whole entry or none, and two writers of one entry leave one whole entry. An entry is verified
+(length and checksum) before a line of it is printed; one that fails is deleted and the log is
+fetched again. The size is bounded; the least recently read entries go first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from ..models import Build, BuildStatus, LogLine, is_uuid, parse_lines
+
+FORMAT = 1
+
+
+MAGIC = b"CFBL 1\n"
+
+
+SUFFIX = ".cfbl"
+
+
+# zlib at level 1: on a 200,000-line log it compresses 10.7 MB to about a tenth in ~40 ms and
+# reads back in ~40 ms; level 6 saves a tenth more for five times the writing time, lzma and
+# bz2 save more space but cost 4-10x to write (measured here, 2026-11-30).
+LEVEL = 1
+
+
+CHUNK = 1 << 16
+
+
+STALE_TEMPORARY = 24 * 3600.0  # a temporary file older than this was left by a crash
+
+
+def entry_name(api_url: str, account_id: str, build_uuid: str) -> str:
+    """The entry's file name; ValueError for a build UUID that could not be one."""
+    if not is_uuid(build_uuid):
+        raise ValueError(f"not a build UUID: {build_uuid!r}")
+    digest = hashlib.sha256(f"{api_url}\n{account_id}".encode()).hexdigest()[:16]
+    return f"{build_uuid}-{digest}{SUFFIX}"
+
+
+def _build_record(build: Build) -> dict[str, Any]:
+    record = build._asdict()
+    record["status"] = build.status.value
+    return record
+
+
+def _build_from(record: Any) -> Build:
+    if not isinstance(record, dict) or set(record) != set(Build._fields):
+        raise ValueError("not a build record")
+    return Build(**{**record, "status": BuildStatus(record["status"])})
+
+
+class EntryInfo(NamedTuple):
+    path: Path
+    build_uuid: str
+    account_id: str
+    api_url: str
+    worker_tag: str | None
+    lines: int
+    bytes: int
+    kept_at: str
+
+
+class Kept(NamedTuple):
+    """A verified entry: its build record, and its pages, read back as they were kept."""
+
+    build: Build
+    lines: int
+    path: Path
+    payload: tuple[int, int]  # offset and length of the compressed pages
+
+    def pages(self) -> Iterator[list[LogLine]]:
+        inflate = zlib.decompressobj()
+        rest = b""
+        with self.path.open("rb") as handle:
+            for chunk in _chunks(handle, *self.payload):
+                rest += inflate.decompress(chunk)
+                *whole, rest = rest.split(b"\n")
+                for record in whole:
+                    yield parse_lines(json.loads(record))
+        rest += inflate.flush()
+        for record in rest.split(b"\n"):
+            if record:
+                yield parse_lines(json.loads(record))
+
+
+class Corrupt(Exception):
+    """An entry that cannot be trusted: it is deleted and the log fetched again."""
+
+
+def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    """The `length` bytes from `start`, a megabyte at a time; Corrupt when the file ends first."""
+    handle.seek(start)
+    while length:
+        chunk = handle.read(min(CHUNK * 16, length))
+        if not chunk:
+            raise Corrupt("truncated")
+        length -= len(chunk)
+        yield chunk
+
+
+def _metadata(handle: IO[bytes], size: int) -> tuple[dict[str, Any], int]:
+    """The entry's metadata and where it starts; Corrupt when the frame is not whole."""
+    if size < len(MAGIC) + 11:
+        raise Corrupt("too short")
+    handle.seek(0)
+    if handle.read(len(MAGIC)) != MAGIC:
+        raise Corrupt("not an entry of this format")
+    handle.seek(size - 11)
+    tail = handle.read(11)
+    if not (tail[:10].isdigit() and tail[10:] == b"\n"):
+        raise Corrupt("truncated")
+    length = int(tail[:10])
+    start = size - 11 - length
+    if start < len(MAGIC):
+        raise Corrupt("truncated")
+    handle.seek(start)
+    try:
+        meta = json.loads(handle.read(length))
+    except ValueError as exc:
+        raise Corrupt("unreadable metadata") from exc
+    if not isinstance(meta, dict):
+        raise Corrupt("unreadable metadata")
+    return meta, start
+
+
+class Store:
+    def __init__(
+        self, directory: Path, max_bytes: int, note: Callable[[str], None] | None = None
+    ) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.note = note or (lambda _text: None)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def unusable(self) -> str | None:
+        """Why the store's folder must not be used, or None: it is not a folder, or it is
+        another user's, or others may write in it (README, "Security"). A folder that does not
+        exist yet is fine: it is made private when first written. Its mode is never changed."""
+        try:
+            info = os.stat(self.directory)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"the store folder {self.directory} cannot be read ({exc.strerror})"
+        if not stat.S_ISDIR(info.st_mode):
+            return f"the store folder {self.directory} is not a folder"
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return f"the store folder {self.directory} belongs to another user"
+        if info.st_mode & 0o022:
+            mode = stat.S_IMODE(info.st_mode)
+            return f"others may write in the store folder {self.directory} (mode {mode:04o})"
+        return None
+
+    def read(self, api_url: str, account_id: str, build_uuid: str) -> Kept | None:
+        """The kept build, verified; None when not kept, or kept in another format. An entry
+        that fails its checks is deleted (a note under -v) and None returned."""
+        try:
+            path = self.directory / entry_name(api_url, account_id, build_uuid)
+        except ValueError:
+            return None
+        try:
+            kept = self._verified(path, (api_url, account_id, build_uuid))
+        except FileNotFoundError:
+            return None
+        except (Corrupt, OSError, ValueError, KeyError, TypeError) as exc:
+            self.note(f"store: {path.name} is unusable ({exc}); deleted, reading from the API")
+            path.unlink(missing_ok=True)
+            return None
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # the entry's mtime is when it was last read: evictions go by it
+        return kept
+
+    def _verified(self, path: Path, key: tuple[str, str, str]) -> Kept | None:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            meta, end = _metadata(handle, size)
+            if meta.get("format") != FORMAT:
+                return None  # another version's entry: not ours to read, nor to delete
+            if (meta["api_url"], meta["account_id"], meta["build_uuid"]) != key:
+                raise Corrupt("it belongs to another build")
+            start, length = len(MAGIC), int(meta["payload_bytes"])
+            if start + length != end:
+                raise Corrupt("truncated")
+            digest = hashlib.sha256()
+            for chunk in _chunks(handle, start, length):
+                digest.update(chunk)
+            if digest.hexdigest() != meta["payload_sha256"]:
+                raise Corrupt("checksum mismatch")
+        build = _build_from(meta["build"])
+        return Kept(build, int(meta["lines"]), path, (start, length))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def writer(self, api_url: str, account_id: str, build_uuid: str) -> EntryWriter:
+        return EntryWriter(self, api_url, account_id, build_uuid)
+
+    def _make_directory(self) -> None:
+        """The folder, made private if it is new; OSError when it may not be used (one that
+        appeared since the command began is checked again)."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        problem = self.unusable()
+        if problem is not None:
+            raise OSError(problem)
+
+    # -- the whole store -------------------------------------------------------------------
+
+    def files(self) -> list[Path]:
+        try:
+            return [p for p in self.directory.iterdir() if p.suffix == SUFFIX]
+        except FileNotFoundError:
+            return []
+
+    def entries(self) -> list[EntryInfo]:
+        """Every entry of this format, newest kept first; unreadable ones are passed over."""
+        found = []
+        for path in self.files():
+            try:
+                with path.open("rb") as handle:
+                    meta, _ = _metadata(handle, os.fstat(handle.fileno()).st_size)
+                if meta.get("format") != FORMAT:
+                    continue
+                found.append(
+                    EntryInfo(
+                        path,
+                        meta["build_uuid"],
+                        meta["account_id"],
+                        meta["api_url"],
+                        meta["build"].get("worker_tag"),
+                        int(meta["lines"]),
+                        path.stat().st_size,
+                        meta["kept_at"],
+                    )
+                )
+            except (Corrupt, OSError, ValueError, KeyError, TypeError, AttributeError):
+                continue
+        return sorted(found, key=lambda e: e.kept_at, reverse=True)
+
+    def remove(self, build_uuids: Sequence[str]) -> int:
+        """Delete the entries of these builds (of any account), or all; how many went."""
+        removed = 0
+        for path in self.files():
+            if not build_uuids or any(path.name.startswith(u + "-") for u in build_uuids):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def evict(self, keep: Path | None = None) -> None:
+        """Least recently read entries go until the store fits; crashed writers' leftovers too."""
+        now = time.time()
+        sized = []
+        with contextlib.suppress(FileNotFoundError):
+            for path in self.directory.iterdir():
+                try:
+                    info = path.stat()
+                except FileNotFoundError:
+                    continue
+                if path.name.startswith(".tmp-"):
+                    if now - info.st_mtime > STALE_TEMPORARY:
+                        path.unlink(missing_ok=True)
+                    continue
+                if path.suffix == SUFFIX:
+                    sized.append((info.st_mtime, path, info.st_size))
+        total = sum(size for _, _, size in sized)
+        for _, path, size in sorted(sized, key=lambda item: item[0]):
+            if total <= self.max_bytes:
+                break
+            if path != keep:
+                path.unlink(missing_ok=True)
+                total -= size
+
+
+class EntryWriter:
+    """Keeps pages as they are read; `commit` makes them an entry, `discard` forgets them.
+    Memory stays flat: pages are compressed into the temporary file as they come. A failure to
+    write (a full disk, a folder that went away) drops the entry, with a note under -v: it
+    never cuts the printed log short nor changes the exit status."""
+
+    def __init__(self, store: Store, api_url: str, account_id: str, build_uuid: str) -> None:
+        self.store = store
+        self.key = (api_url, account_id, build_uuid)
+        self.lines = 0
+        self.written = 0
+        self.digest = hashlib.sha256()
+        self.deflate: zlib._Compress | None = zlib.compressobj(LEVEL)
+        self.handle: IO[bytes] | None = None
+        self.temporary: Path | None = None
+
+    def _open(self) -> IO[bytes]:
+        self.store._make_directory()
+        fd, name = tempfile.mkstemp(prefix=".tmp-", dir=self.store.directory)  # mode 0600
+        self.temporary = Path(name)
+        handle = os.fdopen(fd, "wb")
+        handle.write(MAGIC)
+        return handle
+
+    def add(self, lines: Sequence[LogLine]) -> None:
+        if self.deflate is None or not lines:
+            return
+        try:
+            if self.handle is None:
+                self.handle = self._open()
+            record = json.dumps([(line[0], line[3]) for line in lines], ensure_ascii=False)
+            self._put(self.deflate.compress(record.encode() + b"\n"))
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+            return
+        self.lines += len(lines)
+
+    def _failed(self, exc: Exception) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.store.note(f"store: build {self.key[2]} not kept ({reason})")
+        self.discard()
+
+    def _put(self, data: bytes) -> None:
+        if not data or self.handle is None:
+            return
+        self.digest.update(data)
+        self.written += len(data)
+        self.handle.write(data)
+        if self.written > self.store.max_bytes:  # bigger than the whole store: not kept
+            self.discard()
+
+    def commit(self, build: Build) -> None:
+        """Make the kept pages an entry with the build's record, atomically, then keep the
+        store within its size. Only for a stopped build whose whole log was read."""
+        if self.deflate is None:
+            return
+        assert build.stopped and build.build_uuid == self.key[2]
+        try:
+            self._commit(build)
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+
+    def _commit(self, build: Build) -> None:
+        assert self.deflate is not None
+        if self.handle is None:
+            self.handle = self._open()
+        self._put(self.deflate.flush())
+        if self.handle is None:  # discarded as too big
+            return
+        api_url, account_id, build_uuid = self.key
+        meta = {
+            "format": FORMAT,
+            "api_url": api_url,
+            "account_id": account_id,
+            "build_uuid": build_uuid,
+            "build": _build_record(build),
+            "lines": self.lines,
+            "payload_bytes": self.written,
+            "payload_sha256": self.digest.hexdigest(),
+            "kept_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        data = json.dumps(meta).encode() + b"\n"
+        self.handle.write(data + f"{len(data):010d}\n".encode())
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        self.handle = None
+        final = self.store.directory / entry_name(*self.key)
+        assert self.temporary is not None
+        os.replace(self.temporary, final)
+        self.temporary, self.deflate = None, None
+        self.store.evict(keep=final)
+
+    def discard(self) -> None:
+        self.deflate = None
+        if self.handle is not None:
+            with contextlib.suppress(OSError):  # its last buffer may not fit on a full disk
+                self.handle.close()
+            self.handle = None
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink(missing_ok=True)
+            self.temporary = None

@@ -1,0 +1,234 @@
+"""Reading a saved log back (contract section 13): this tool's `--ndjson` and `--json` output,
+or the API's own logs response (one document, pretty-printed or not, or several, one a line).
+
+`read_saved` streams: pages of lines come as the input is read, so memory does not grow with
+the file (a pretty-printed document, which has no line structure to stream by, is read whole).
+Anything else is a `UsageError` naming the line where it went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ..errors import UsageError
+from ..models import LogLine, Unusable, is_uuid, parse_line, parse_lines
+
+PAGE = 1000
+
+
+# What json.loads raises on input that is not JSON, or nested too deeply for it to read.
+_UNREADABLE = (ValueError, RecursionError)
+
+
+@dataclass
+class Saved:
+    """What a saved log says of its build, filled in as it is read."""
+
+    build_uuid: str | None = None
+    status: str | None = None
+    outcome: str | None = None
+    ended: bool = False
+
+
+def _bad(name: str, number: int, why: str) -> UsageError:
+    return UsageError(
+        f"{name}:{number}: {why}",
+        "view reads this tool's --ndjson or --json output, or the API's logs response",
+    )
+
+
+def _record_line(record: Any, name: str, number: int) -> LogLine:
+    if not isinstance(record, dict) or "message" not in record:
+        raise _bad(name, number, "not a line record (no `message`)")
+    try:
+        return parse_line([record.get("epoch"), record["message"]])
+    except Unusable as exc:
+        raise _bad(name, number, str(exc)) from None
+
+
+def _lines(raw: Any, name: str, number: int) -> list[LogLine]:
+    try:
+        return parse_lines(raw)
+    except Unusable as exc:
+        raise _bad(name, number, str(exc)) from None
+
+
+def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None:
+    """How the build ended, from an end record or a --json document's tail: fields of the
+    right type and shape, or the line is named as wrong (a saved file is untrusted)."""
+    uuid, status, outcome = record.get("build_uuid"), record.get("status"), record.get("outcome")
+    if uuid is not None and not is_uuid(uuid):
+        raise _bad(name, number, "`build_uuid` is not a build UUID")
+    for key, value in (("status", status), ("outcome", outcome)):
+        if value is not None and not (isinstance(value, str) and value.isidentifier()):
+            raise _bad(name, number, f"`{key}` is not a word")
+    saved.build_uuid = uuid or saved.build_uuid
+    if "status" in record:
+        saved.status, saved.outcome, saved.ended = status, outcome, True
+
+
+def read_saved(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine]]:
+    """Pages of the saved log's lines, in order; `saved` learns the build and its end."""
+    lines = iter(enumerate(stream, 1))
+    number, first = next(((n, text) for n, text in lines if text.strip()), (1, ""))
+    if not first:
+        raise _bad(name, 1, "empty input")
+    try:
+        doc = json.loads(first)
+    except _UNREADABLE:
+        doc = None
+    if isinstance(doc, dict) and "type" in doc:
+        yield from _ndjson(doc, number, lines, name, saved)
+    elif isinstance(doc, dict) and "result" in doc:
+        yield from _api_documents(doc, number, lines, name)
+    elif isinstance(doc, dict) and "lines" in doc:
+        yield from _document(doc, number, name, saved)
+    elif first.lstrip().startswith('{"build_uuid": ') and first.rstrip().endswith('"lines": ['):
+        yield from _json_output(first, number, lines, name, saved)
+    elif first.lstrip().startswith(("{", "[")):
+        rest = "".join(text for _, text in lines)
+        try:
+            whole = json.loads(first + rest)
+        except _UNREADABLE as exc:
+            raise _bad(name, number + _line_of(exc), f"not valid JSON: {exc}") from None
+        yield from _document(whole, number, name, saved)
+    else:
+        raise _bad(name, number, "not JSON")
+
+
+def _line_of(exc: Exception) -> int:
+    return max(0, getattr(exc, "lineno", 1) - 1)
+
+
+def _ndjson(
+    doc: Any, number: int, lines: Iterator[tuple[int, str]], name: str, saved: Saved
+) -> Iterator[list[LogLine]]:
+    """`--ndjson` records, decoded a batch of lines at a time: one `json.loads` of a thousand
+    records costs what a few of them cost one by one."""
+    page: list[LogLine] = []
+    batch: list[tuple[int, str]] = []
+    _take(doc, number, name, saved, page)
+    for number, text in lines:
+        if text.strip():
+            batch.append((number, text))
+            if len(batch) >= PAGE:
+                _decode(batch, name, saved, page)
+                batch = []
+                yield page
+                page = []
+    _decode(batch, name, saved, page)
+    if page:
+        yield page
+
+
+def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[LogLine]) -> None:
+    if not batch:
+        return
+    try:
+        records = json.loads("[" + ",".join(text for _, text in batch) + "]")
+    except _UNREADABLE:
+        records = None
+    if records is None or len(records) != len(batch):  # find the line that is wrong
+        records = []
+        for number, text in batch:
+            try:
+                records.append(json.loads(text))
+            except _UNREADABLE as exc:
+                raise _bad(name, number, f"not valid JSON: {exc}") from None
+    if all(type(r) is dict and r.get("type") == "line" and "message" in r for r in records):
+        try:
+            page.extend(parse_lines([[r.get("epoch"), r["message"]] for r in records]))
+            return
+        except Unusable:  # one of them: found below, by its line
+            pass
+    for (number, _), record in zip(batch, records, strict=True):
+        _take(record, number, name, saved, page)
+
+
+def _take(record: Any, number: int, name: str, saved: Saved, page: list[LogLine]) -> None:
+    kind = record.get("type") if isinstance(record, dict) else None
+    if kind == "line":
+        page.append(_record_line(record, name, number))
+    elif kind == "end":
+        _ended(saved, {"status": None, **record}, name, number)
+    else:
+        raise _bad(name, number, "not a record of `--ndjson` output")
+
+
+def _next_json(lines: Iterator[tuple[int, str]], name: str) -> tuple[int, Any]:
+    for number, text in lines:
+        if text.strip():
+            try:
+                return number, json.loads(text)
+            except _UNREADABLE as exc:
+                raise _bad(name, number, f"not valid JSON: {exc}") from None
+    return 0, None
+
+
+def _api_documents(
+    doc: Any, number: int, lines: Iterator[tuple[int, str]], name: str
+) -> Iterator[list[LogLine]]:
+    while doc is not None:
+        result = doc.get("result") if isinstance(doc, dict) else None
+        if not isinstance(result, dict) or not isinstance(result.get("lines"), list):
+            raise _bad(name, number, "not a logs response (no `result.lines`)")
+        yield _lines(result["lines"], name, number)
+        number, doc = _next_json(lines, name)
+
+
+def _document(doc: Any, number: int, name: str, saved: Saved) -> Iterator[list[LogLine]]:
+    """One whole document: this tool's --json output, or an API logs response."""
+    if isinstance(doc, dict) and isinstance(doc.get("result"), dict):
+        result = doc["result"]
+        if isinstance(result.get("lines"), list):
+            yield _lines(result["lines"], name, number)
+            return
+    if not isinstance(doc, dict) or not isinstance(doc.get("lines"), list):
+        raise _bad(name, number, "not a log document (no `lines`)")
+    _ended(saved, doc, name, number)
+    records = doc["lines"]
+    for start in range(0, len(records), PAGE):
+        yield [_record_line(r, name, number) for r in records[start : start + PAGE]]
+
+
+def _json_output(
+    first: str, number: int, lines: Iterator[tuple[int, str]], name: str, saved: Saved
+) -> Iterator[list[LogLine]]:
+    """This tool's --json output, a line a record as it writes it, read a line at a time."""
+    try:
+        head = json.loads(first.rstrip()[: -len('"lines": [')].rstrip(", ") + "}")
+    except _UNREADABLE as exc:
+        raise _bad(name, number, "not this tool's --json output") from exc
+    if not isinstance(head, dict) or "build_uuid" not in head:
+        raise _bad(name, number, "not this tool's --json output")
+    _ended(saved, head, name, number)
+    page: list[LogLine] = []
+    for number, text in lines:
+        stripped = text.strip()
+        if stripped.startswith("]"):
+            _json_tail(stripped, number, name, saved)
+            if page:
+                yield page
+            return
+        try:
+            record = json.loads(stripped.removesuffix(","))
+        except _UNREADABLE as exc:
+            raise _bad(name, number, f"not valid JSON: {exc}") from None
+        page.append(_record_line(record, name, number))
+        if len(page) >= PAGE:
+            yield page
+            page = []
+    raise _bad(name, number, "the document ends early (truncated?)")
+
+
+def _json_tail(text: str, number: int, name: str, saved: Saved) -> None:
+    """`]}` or `], "status": "stopped", "outcome": "fail"}`: how the build ended, if known."""
+    try:
+        tail = json.loads("{" + text[1:].lstrip(", "))
+    except _UNREADABLE as exc:
+        raise _bad(name, number, f"not valid JSON: {exc}") from None
+    if isinstance(tail, dict):
+        _ended(saved, tail, name, number)
