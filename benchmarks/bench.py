@@ -75,7 +75,7 @@ with httpx.Client(headers={"Authorization": "Bearer " + token}, timeout=30) as h
             break
 """
 
-# The contract's ndjson records (section 5 and 9), a json.dumps a line.
+# The ndjson records the README's "Output" section gives, a json.dumps a line.
 BARE_NDJSON = r"""
 import json, sys, time, httpx
 url, token = sys.argv[1], sys.argv[2]

@@ -1,6 +1,6 @@
 """Everything impure, decided once at the edge: streams, terminals, colour, clock, HTTP.
 
-Nothing below `cli.py` reads `sys.stdout`, `os.environ` or the clock directly; tests build
+Nothing below `cli/` reads `sys.stdout`, `os.environ` or the clock directly; tests build
 their own `Env`.
 """
 

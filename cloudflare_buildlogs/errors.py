@@ -1,7 +1,7 @@
 """Exit codes, the typed errors every layer raises, and the one translator to message and code.
 
 Layers raise the subclass that says what went wrong; only `translate` decides what the user
-reads and which exit status a script sees (contract section 4).
+reads and which exit status a script sees (README, "Exit status").
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def _depth(value: Any) -> int:
 # a 200,000-line log feels).
 LogLine = tuple[int | float | None, float | None, bool, str]
 # A line once its place is known: LogLine's four fields, then its 1-based number in the log and
-# the name of its phase (contract section 9).
+# the name of its phase (README, "When a build fails").
 Tracked = tuple[int | float | None, float | None, bool, str, int, str]
 # What a writer takes: lines as read, or tracked (numbered, with their phase).
 Line = LogLine | Tracked

@@ -1,5 +1,5 @@
 """Phases, the error classifier, `grep -C` grouping, redaction, hints and build URLs: the pure
-pieces behind --errors, --phase, --redact and summary (contract sections 8-11)."""
+pieces behind --errors, --phase, --redact and summary (README, "get" and "When a build fails")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every analysis of a log line or of a file from outside takes time linear in its length
-(contract section 15, README "Security"): each pattern family is timed on adversarial input of
+(README, "Security"): each pattern family is timed on adversarial input of
 two sizes in one run, the same number of characters in all, so a linear scan costs about the
 same on both sides and a quadratic one eight times more on the larger. No absolute timings."""
 

@@ -1,4 +1,4 @@
-"""Every Worker of a push at once (contract section 14): discovery, several builds followed
+"""Every Worker of a push at once (README, "Every Worker of a push at once"): discovery, several builds followed
 together on one budget, their output, summaries and exit status."""
 
 from __future__ import annotations

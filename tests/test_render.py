@@ -116,7 +116,7 @@ def test_text_writer_formats_and_dims_timestamps_with_colour() -> None:
 
 
 def at(line: int, phase: str = "initialize") -> dict[str, object]:
-    """The fields a tracked line adds to its JSON record (contract section 9)."""
+    """The fields a tracked line adds to its JSON record (README, "When a build fails")."""
     return {"line": line, "phase": phase}
 
 

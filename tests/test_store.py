@@ -1,4 +1,4 @@
-"""The local store of finished builds (contract section 12) and `view` (section 13): against
+"""The local store of finished builds (README, "Offline and repeated reads") and `view` (README, "view"): against
 the fake API over real HTTP, in-process for the many cases and as the installed command for
 pipes and processes."""
 

@@ -64,7 +64,7 @@ def summary_json(args: list[str], api: dict[str, str]) -> dict[str, object]:
     return doc
 
 
-# -- summary JSON (contract section 11) --------------------------------------------------------
+# -- summary JSON (README, "summary") --------------------------------------------------------
 
 
 def test_a_failed_build_names_its_failed_phase_errors_and_hints(

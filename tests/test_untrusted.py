@@ -1,4 +1,4 @@
-"""Untrusted text stays data (contract section 15, README "Security"): each finding of the
+"""Untrusted text stays data (README, "Security"): each finding of the
 attack on the tool, tried again as the attacker did, through the installed command where it
 was seen there, against the fake API and its hostile answers on 127.0.0.1."""
 

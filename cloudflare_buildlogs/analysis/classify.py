@@ -1,4 +1,4 @@
-"""Which log lines are errors and which are warnings (contract section 10).
+"""Which log lines are errors and which are warnings (README, "When a build fails").
 
 A line is judged after its escape sequences are removed and leading white space skipped, by
 how it starts, what it holds and how it ends; lines that merely mention the word ("0 errors",

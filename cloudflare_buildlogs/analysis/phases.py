@@ -1,4 +1,4 @@
-"""Phases of a build, derived from the platform's own marker lines (contract section 9).
+"""Phases of a build, derived from the platform's own marker lines (README, "When a build fails").
 
 Workers Builds logs carry no step metadata. `Tracker` numbers each line and names its phase as
 the pages stream past (no second pass, nothing of the log kept), and keeps each phase's first
@@ -125,7 +125,7 @@ FAILED_OUTCOMES = frozenset({"fail", "cancelled", "terminated"})
 
 
 def report(tracker: Tracker, build: Build | None) -> list[PhaseReport]:
-    """Each phase that began, with its duration and status (contract section 9)."""
+    """Each phase that began, with its duration and status (README, "When a build fails")."""
     phases = tracker.phases
     stopped = build is not None and build.stopped
     out: list[PhaseReport] = []

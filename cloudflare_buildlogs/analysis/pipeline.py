@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
 LEARN_MORE = "To learn more about this error"
 
 
-ERRORS_KEPT = 50  # error lines a summary lists (contract section 11)
+ERRORS_KEPT = 50  # error lines a summary lists (README, "summary")
 
 
 class Sink(Protocol):

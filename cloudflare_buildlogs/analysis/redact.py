@@ -1,5 +1,5 @@
-"""Masking secrets in log messages (contract section 10): the secret part becomes `***`, the
-rest of the line stays, so a redacted log still reads as the build printed it.
+"""Masking secrets in log messages (README, "When a build fails"): the secret part becomes
+`***`, the rest of the line stays, so a redacted log still reads as the build printed it.
 
 Linear in the length of a message, whatever it holds (README, "Security"), and fast on a long
 one: every pattern starts with a fixed word (searched for, not tried at every character), or is

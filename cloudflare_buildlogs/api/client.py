@@ -1,7 +1,7 @@
 """The Cloudflare API client: an injected httpx.Client in, models out.
 
 Owns the envelope (parsed here and nowhere else), the mapping from HTTP and Cloudflare errors
-to the typed errors of `errors.py`, and the retry policy of contract section 7. Knows nothing
+to the typed errors of `errors.py`, and the retry policy of README, "Reliability". Knows nothing
 of typer or rich.
 """
 

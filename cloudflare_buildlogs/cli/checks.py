@@ -203,7 +203,7 @@ def _summary_conflicts(flags: LogFlags, view: ViewFlags) -> None:
 
 
 def check_build(value: str, account_id: str | None) -> BuildRef:
-    """A build UUID or its dashboard URL (contract section 8), checked before any request."""
+    """A build UUID or its dashboard URL (README, "get"), checked before any request."""
     from ..settings.buildref import parse_build
 
     return parse_build(value, account_id)

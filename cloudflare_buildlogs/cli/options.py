@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ..errors import UsageError
-
-if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
-    pass
-
 
 # -- shell completion of values ------------------------------------------------------------
 

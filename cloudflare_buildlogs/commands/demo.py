@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..env import Env
 from ..errors import ExitCode
 from ..settings import config
@@ -11,9 +9,6 @@ from ..settings.buildref import BuildRef
 from ..settings.session import ApiOptions
 from .get import run_get
 from .options import GetOptions, LogOptions
-
-if TYPE_CHECKING:
-    pass
 
 
 def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> ExitCode:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..env import Env
 from ..errors import ExitCode
 from ..settings.session import open_session
 from .options import GetOptions, Target
 from .reading import print_log
-
-if TYPE_CHECKING:
-    pass
 
 
 def run_get(opts: GetOptions, env: Env) -> ExitCode:

@@ -11,30 +11,30 @@ line carries its Worker: a padded, coloured name in text, `worker` and `build_uu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
-
-from ..analysis.untrusted import field
-from ..env import Env
-from ..errors import AuthError, ExitCode, NotFoundError, UsageError
-from ..models import Build
-from ..output.formats import OutputFormat
-from ..output.stderr import Spinner
-from ..output.stream import Output
-from ..settings.session import Session, open_session
-from .reading import Reading, close_output, follow_builds
-
-if TYPE_CHECKING:
-    pass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from ..analysis.phases import FAILED_OUTCOMES
-from ..errors import WaitTimeout
+from ..analysis.untrusted import field
+from ..env import Env
+from ..errors import AuthError, ExitCode, NotFoundError, UsageError, WaitTimeout
+from ..models import Build
+from ..output.formats import OutputFormat
 from ..output.palette import prefixes
-from ..output.stderr import summary
+from ..output.stderr import Spinner, summary
+from ..output.stream import Output
 from ..output.timestamps import format_duration
+from ..settings.session import Session, open_session
 from .options import LatestOptions, Target
-from .reading import make_poller, open_output, print_log, read_now
+from .reading import (
+    Reading,
+    close_output,
+    follow_builds,
+    make_poller,
+    open_output,
+    print_log,
+    read_now,
+)
 
 TAG_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -283,7 +283,8 @@ def _report(
     opts: LatestOptions,
     commit: str | None,
 ) -> ExitCode:
-    """One line a Worker on stderr, and the command's exit status (section 14)."""
+    """One line a Worker on stderr, and the command's exit status (README, "Every Worker of a
+    push at once")."""
     width = max(len(field(label)) for label in labels)
     failed = False
     for label, reading in zip(labels, readings, strict=True):

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..env import Env
 from ..errors import ExitCode
 from ..models import Build
 from ..output.formats import OutputFormat
 from ..settings.session import open_session
-
-if TYPE_CHECKING:
-    pass
-from typing import TYPE_CHECKING, Any
-
 from .latest import Worker, resolve_worker
 from .options import ListOptions
-
-if TYPE_CHECKING:
-    pass
 
 
 def run_list(opts: ListOptions, env: Env) -> ExitCode:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..output.formats import OutputFormat, SummaryFormat
 from ..output.timestamps import TimestampMode
 from ..settings.buildref import BuildRef
 from ..settings.session import ApiOptions
-
-if TYPE_CHECKING:
-    pass
-
 
 DEFAULT_WAIT = 45 * 60.0  # builds time out after 20 minutes; queues and stuck builds exist
 

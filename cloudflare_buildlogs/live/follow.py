@@ -22,7 +22,7 @@ WAITING = frozenset({BuildStatus.QUEUED, BuildStatus.INITIALIZING})
 RATE = 1 / 6  # requests a second for one build, once its burst is spent
 
 
-MAX_RATE = 1.0  # for the whole command, however many builds it follows (contract section 6)
+MAX_RATE = 1.0  # for the whole command, however many builds (README, "Following a build")
 
 
 class Budget:
@@ -129,9 +129,10 @@ class Poller:
         )
 
     def share(self, builds: int) -> None:
-        """Several builds followed at once may use the command's whole rate (contract section
-        6: one a second, however many builds), so that none waits long behind the others and
-        each one's end is seen within a few polls; one build alone keeps the gentler RATE."""
+        """Several builds followed at once may use the command's whole rate (README,
+        "Following a build": one a second, however many builds), so that none waits long
+        behind the others and each one's end is seen within a few polls; one build alone
+        keeps the gentler RATE."""
         self.budget.rate = RATE if builds <= 1 else MAX_RATE
 
     def wait(self, active: bool) -> None:

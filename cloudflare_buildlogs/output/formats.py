@@ -21,7 +21,7 @@ class OutputFormat(str, enum.Enum):
 
 
 class SummaryFormat(str, enum.Enum):
-    """The forms of a summary (contract section 11); see `summary.py`."""
+    """The forms of a summary (README, "summary"); see `summary.py`."""
 
     TEXT = "text"
     JSON = "json"

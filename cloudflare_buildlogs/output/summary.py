@@ -1,4 +1,4 @@
-"""What happened to a build, for people and for pull requests (contract section 11).
+"""What happened to a build, for people and for pull requests (README, "summary").
 
 `make_summary` gathers the facts from the build, the phase tracker and the error collector;
 `to_json` is the stable interface, `to_text` the plain form for pipes, `to_markdown` the form

@@ -18,7 +18,7 @@ from .timestamps import Stamper, TimestampMode
 
 
 class BuildEnd(NamedTuple):
-    """How a build ended, when the command knows it (contract section 5, ndjson `end`)."""
+    """How a build ended, when the command knows it (README, "Output", ndjson `end`)."""
 
     build_uuid: str
     status: str

@@ -1,5 +1,5 @@
 """Accounts found from a token, kept without a profile: `accounts.json` beside the config, a
-digest of the credential mapped to its account id (contract section 2: found once and
+digest of the credential mapped to its account id (README, "Commands": found once and
 remembered).
 """
 
@@ -32,7 +32,7 @@ def _known_accounts(path: Path) -> dict[str, Any]:
 
 
 def remembered_account(path: Path, api_url: str | None, credentials: Credentials) -> Setting:
-    """The account found earlier for this credential (contract section 2: found once and
+    """The account found earlier for this credential (README, "Commands": found once and
     remembered), when no profile exists to hold it."""
     value = _known_accounts(path).get(_fingerprint(api_url, credentials))
     if isinstance(value, str) and value:

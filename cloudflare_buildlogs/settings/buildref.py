@@ -1,4 +1,4 @@
-"""A build as people name it: its UUID, or its page in the dashboard (contract section 8).
+"""A build as people name it: its UUID, or its page in the dashboard (README, "get").
 
     https://dash.cloudflare.com/ACCOUNT_ID/workers/services/view/WORKER/ENVIRONMENT/builds/UUID
 

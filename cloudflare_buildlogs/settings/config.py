@@ -1,6 +1,6 @@
 """Settings: profiles, environment variables, their precedence, the config file, masking.
 
-One precedence for every setting, each resolved on its own (contract section 3):
+One precedence for every setting, each resolved on its own (README, "Configuration"):
 flag > environment > the active profile in config.toml > built-in default.
 """
 
@@ -68,7 +68,8 @@ class Setting(NamedTuple):
 
 
 class CacheSettings(NamedTuple):
-    """The local store of finished logs (contract section 12): on or off, where, how big."""
+    """The local store of finished logs (README, "Offline and repeated reads"): on or off,
+    where, how big."""
 
     enabled: bool
     override: Path | None  # CF_BUILDLOGS_CACHE_DIR

@@ -1,4 +1,4 @@
-"""The local store of finished builds' logs (contract section 12).
+"""The local store of finished builds' logs (README, "Offline and repeated reads").
 
 A stopped build's log never changes: the first complete read of it is kept, and later reads
 print it with no request at all. One file an entry, named by the build and a digest of its API

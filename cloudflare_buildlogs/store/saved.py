@@ -1,4 +1,4 @@
-"""Reading a saved log back (contract section 13): this tool's `--ndjson` and `--json` output,
+"""Reading a saved log back (README, "view"): this tool's `--ndjson` and `--json` output,
 or the API's own logs response (one document, pretty-printed or not, or several, one a line).
 
 `read_saved` streams: pages of lines come as the input is read, so memory does not grow with
