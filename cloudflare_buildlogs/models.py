@@ -12,7 +12,7 @@ import json
 import math
 import re
 from datetime import datetime, timezone
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, Final, NamedTuple, TypeGuard
 
 # Above this magnitude an epoch number is taken as milliseconds (1e11 s is the year 5138).
 MILLIS_THRESHOLD = 1e11
@@ -68,6 +68,13 @@ LogLine = tuple[int | float | None, float | None, bool, str]
 Tracked = tuple[int | float | None, float | None, bool, str, int, str]
 # What a writer takes: lines as read, or tracked (numbered, with their phase).
 Line = LogLine | Tracked
+# A line's fields by name: `line[MESSAGE]`; NUMBER and PHASE are a tracked line's only.
+EPOCH: Final = 0
+SECONDS: Final = 1
+SUBSECOND: Final = 2
+MESSAGE: Final = 3
+NUMBER: Final = 4
+PHASE: Final = 5
 
 
 def _message(value: Any) -> str:

@@ -32,14 +32,10 @@ ERROR_STARTS = (
 
 
 ERROR_ENDS = (": not found", "command not found")
-
-
 WARNING_STARTS = ("▲ [WARNING]", "npm warn", "npm WARN", "WARNING:", "warning:")
 
 
 _NAMED_ERROR = re.compile(r"[A-Z][A-Za-z0-9]*Error:")  # TypeError:, SyntaxError: ...
-
-
 _TS_ERROR = re.compile(r"error TS\d")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ..models import Build, LogLine, Tracked, parse_time
+from ..models import EPOCH, MESSAGE, SECONDS, SUBSECOND, Build, LogLine, Tracked, parse_time
 from .classify import clean
 
 PHASES = ("initialize", "clone", "configure", "install", "build", "deploy")
@@ -84,15 +84,15 @@ class Tracker:
         name = PHASES[self.current] if self.current >= 0 else ""
         for line in lines:
             number += 1
-            message = line[3]
+            message = line[MESSAGE]
             if self.current < 0 or message[:1] in _MAY_MARK:
                 began = marker_phase(message)
                 if self.current < 0 and (began is None or began == 0):
                     began = 0
                 if began is not None and began > self.current:
-                    self._begin(began, number, line[1])
+                    self._begin(began, number, line[SECONDS])
                     name = PHASES[began]
-            append((line[0], line[1], line[2], message, number, name))
+            append((line[EPOCH], line[SECONDS], line[SUBSECOND], message, number, name))
         if out:
             self._counted(number)
             seconds = next((t[1] for t in reversed(out) if t[1] is not None), None)

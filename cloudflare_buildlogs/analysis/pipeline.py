@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from ..models import LogLine, Tracked
+from ..models import MESSAGE, NUMBER, PHASE, LogLine, Tracked
 
 if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
     from .hints import Hint
@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
 
 
 LEARN_MORE = "To learn more about this error"
-
-
 ERRORS_KEPT = 50  # error lines a summary lists (README, "summary")
 
 
@@ -57,7 +55,7 @@ class ContextFilter:
 
     def filter(self, lines: Sequence[Tracked]) -> list[tuple[Tracked, bool]]:
         """(line, is an error line) for each line to show, in order."""
-        if not self.page_may_have_errors("\n".join([line[3] for line in lines])):
+        if not self.page_may_have_errors("\n".join([line[MESSAGE] for line in lines])):
             shown = lines[: self.after]
             self.after -= len(shown)
             if self.context:
@@ -66,7 +64,7 @@ class ContextFilter:
         out: list[tuple[Tracked, bool]] = []
         is_error = self.is_error
         for line in lines:
-            if is_error(line[3]):
+            if is_error(line[MESSAGE]):
                 out.extend((kept, False) for kept in self.before)
                 self.before.clear()
                 out.append((line, True))
@@ -89,7 +87,7 @@ class Group:
 
     @property
     def phases(self) -> set[str]:
-        return {line[5] for line, error in self.lines if error}
+        return {line[PHASE] for line, error in self.lines if error}
 
 
 class Collector:
@@ -113,28 +111,28 @@ class Collector:
 
     def observe(self, lines: Sequence[Tracked]) -> None:
         for line, error in self.filter.filter(lines):
-            if line[4] != self._last + 1:  # a new group begins
+            if line[NUMBER] != self._last + 1:  # a new group begins
                 self._group = None
                 self._pending.clear()
-            self._last = line[4]
+            self._last = line[NUMBER]
             if error:
                 self._error(line)
             if self._group is not None:
                 self._group.lines.append((line, error))
             else:
                 self._pending.append((line, error))
-        if any(LEARN_MORE in line[3] for line in lines):
+        if any(LEARN_MORE in line[MESSAGE] for line in lines):
             for line in lines:
-                self._hints(line[3])
+                self._hints(line[MESSAGE])
 
     def _error(self, line: Tracked) -> None:
         self.total += 1
         if len(self.errors) < ERRORS_KEPT:
             self.errors.append(line)
-        if LEARN_MORE not in line[3]:  # that line is seen in `observe`
-            self._hints(line[3])
-        count = self.per_phase.get(line[5], 0)
-        self.per_phase[line[5]] = count + 1
+        if LEARN_MORE not in line[MESSAGE]:  # that line is seen in `observe`
+            self._hints(line[MESSAGE])
+        count = self.per_phase.get(line[PHASE], 0)
+        self.per_phase[line[PHASE]] = count + 1
         if count >= ERRORS_KEPT:  # enough of this phase: keep no more of this group
             self._group = None
         elif self._group is None:
@@ -148,7 +146,7 @@ class Collector:
     def first_error(self, phase: str | None) -> Tracked | None:
         for group in self.groups:
             for line, error in group.lines:
-                if error and (phase is None or line[5] == phase):
+                if error and (phase is None or line[PHASE] == phase):
                     return line
         return None
 
@@ -195,7 +193,7 @@ class Pipeline:
             self.writer.observe(tracked)  # elapsed time counts from the log's first line
         if self.phases is not None:
             wanted = self.phases
-            tracked = [line for line in tracked if line[5] in wanted]
+            tracked = [line for line in tracked if line[PHASE] in wanted]
         if self.errors is not None:
             tracked = [line for line, _ in self.errors.filter(tracked)]
         self.sink.write(tracked)

@@ -19,8 +19,6 @@ import re
 from .untrusted import folded
 
 MASK = "***"
-
-
 Span = tuple[int, int]
 
 
@@ -70,8 +68,6 @@ _RULES: tuple[tuple[re.Pattern[str], bool], ...] = (
 
 
 _BEGIN_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
-
-
 _END_KEY = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 
 

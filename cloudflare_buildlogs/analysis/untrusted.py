@@ -24,8 +24,6 @@ INVISIBLE = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
 # Anything that could reach a terminal as a control: C0 but tab, DEL, C1 (0x9b is an 8-bit CSI),
 # and the invisible characters.
 _NEEDS_CARE = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{INVISIBLE}]")
-
-
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours (kept when allowed), cursor moves, erasing
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, clipboard, hyperlinks
@@ -37,8 +35,6 @@ _ESCAPES = re.compile(
 
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
-
-
 _RESET = "\x1b[0m"
 
 
@@ -126,8 +122,6 @@ def fence(block: str) -> str:
 
 # Hosts whose https URLs may become links: Cloudflare's own, and a deployed Worker's address.
 LINK_HOSTS = ("cloudflare.com", "cfl.re")
-
-
 WORKER_HOST = "workers.dev"
 
 

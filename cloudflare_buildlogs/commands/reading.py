@@ -25,7 +25,8 @@ from ..output.writers import BuildEnd
 from ..settings.session import Session
 
 if TYPE_CHECKING:
-    from ..store.entries import EntryWriter, Kept
+    from ..store.entries import Kept
+    from ..store.keeping import EntryWriter
 from typing import TYPE_CHECKING
 
 from ..analysis.pipeline import Collector
@@ -33,6 +34,7 @@ from ..analysis.untrusted import field, shortened
 from ..env import Env
 from ..errors import ExitCode
 from ..live.follow import Clock
+from ..models import MESSAGE, NUMBER
 from ..output.formats import OutputFormat, make_writer
 from ..output.stderr import write_summary
 from ..output.writers import NdjsonWriter, TextWriter, Writer
@@ -379,7 +381,9 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
         first = collector.first_error(phase)
         where = f"failed in phase {phase}" if phase else "first error"
         if first is not None:
-            env.error_line(f"  {where}: {shortened(field(first[3]), 200)} (line {first[4]})")
+            env.error_line(
+                f"  {where}: {shortened(field(first[MESSAGE]), 200)} (line {first[NUMBER]})"
+            )
         elif phase:
             env.error_line(f"  {where}; no error line found")
     url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)

@@ -14,14 +14,10 @@ from ..output.timestamps import format_duration
 from .paging import BuildSource, Position, read_pass
 
 MAX_INTERVAL = 10.0  # the slowest poll of one build while nothing happens
-
-
 WAITING = frozenset({BuildStatus.QUEUED, BuildStatus.INITIALIZING})
 
 
 RATE = 1 / 6  # requests a second for one build, once its burst is spent
-
-
 MAX_RATE = 1.0  # for the whole command, however many builds (README, "Following a build")
 
 

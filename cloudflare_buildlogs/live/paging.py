@@ -16,8 +16,6 @@ from ..errors import ApiError
 from ..models import Build, LogLine, LogPage
 
 MAX_PAGES = 100_000  # 100 million lines at the API's 1,000-line pages
-
-
 MAX_EMPTY_PAGES = 50  # truncated pages in a row that bring no line
 
 

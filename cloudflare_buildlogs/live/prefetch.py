@@ -9,8 +9,6 @@ from collections.abc import Generator, Iterator
 from typing import TypeVar, cast
 
 T = TypeVar("T")
-
-
 AHEAD = 2  # pages fetched ahead of the one being written: memory stays flat
 
 

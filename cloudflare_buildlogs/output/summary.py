@@ -24,7 +24,7 @@ from ..analysis.untrusted import (
     shortened,
     strip_escapes,
 )
-from ..models import Build, Tracked
+from ..models import MESSAGE, NUMBER, PHASE, SECONDS, Build, Tracked
 from .stderr import OUTCOME_WORDS
 from .timestamps import Stamper, TimestampMode, format_duration
 
@@ -77,8 +77,6 @@ def make_summary(
 
 
 _UTC = Stamper(TimestampMode.UTC)
-
-
 _LOCAL = Stamper(TimestampMode.LOCAL)
 
 
@@ -120,10 +118,10 @@ def to_json(s: Summary) -> dict[str, Any]:
         "failed_phase": s.failed_phase,
         "errors": [
             {
-                "line": line[4],
-                "phase": line[5],
-                "timestamp": _when(_UTC, line[1]),
-                "message": strip_escapes(line[3]),
+                "line": line[NUMBER],
+                "phase": line[PHASE],
+                "timestamp": _when(_UTC, line[SECONDS]),
+                "message": strip_escapes(line[MESSAGE]),
             }
             for line in s.errors
         ],
@@ -187,14 +185,14 @@ def _group_lines(group: Group, width: int) -> list[str]:
     line break inside a message repeats the line's prefix."""
     out = []
     for line, error in group.lines:
-        lead = f"{line[4]:>{width}}{':' if error else '-'} "
-        text = shortened(strip_escapes(line[3]).replace("\t", " "), LONGEST)
+        lead = f"{line[NUMBER]:>{width}}{':' if error else '-'} "
+        text = shortened(strip_escapes(line[MESSAGE]).replace("\t", " "), LONGEST)
         out.append(lead + continued(text, lead))
     return out
 
 
 def _number_width(s: Summary) -> int:
-    last = max((line[4] for g in s.groups for line, _ in g.lines), default=1)
+    last = max((line[NUMBER] for g in s.groups for line, _ in g.lines), default=1)
     return len(str(last))
 
 
@@ -231,8 +229,6 @@ def to_text(s: Summary) -> str:
 
 
 _HEX = re.compile(r"[0-9a-f]{1,8}")
-
-
 _EMOJI = {"success": "✅", "skipped": "⏭️", "fail": "❌", "cancelled": "⛔", "terminated": "⛔"}
 
 

@@ -11,8 +11,6 @@ from ..models import Build
 from .timestamps import format_duration
 
 HEADERS = ("BUILD", "STATUS", "BRANCH", "COMMIT", "TRIGGER", "STARTED", "DURATION")
-
-
 STATUS_STYLES = {
     "success": "green",
     "skipped": "dim",

@@ -13,7 +13,7 @@ from typing import TextIO, cast
 
 from ..analysis.classify import clean, is_error, is_warning
 from ..analysis.untrusted import continued, sanitize
-from ..models import Line, Tracked
+from ..models import MESSAGE, PHASE, Line, Tracked
 from .timestamps import TimestampMode
 from .writers import TextWriter
 
@@ -46,14 +46,14 @@ class TerminalWriter(TextWriter):
     def _lines(self, lines: Sequence[Line]) -> str:
         out: list[str] = []
         for line in cast("Sequence[Tracked]", lines):
-            if line[5] != self.phase:
-                self.phase = line[5]
-                out.append(self._rule(line[5]))
+            if line[PHASE] != self.phase:
+                self.phase = line[PHASE]
+                out.append(self._rule(line[PHASE]))
             out.append(self._line(line))
         return "".join(out)
 
     def _line(self, line: Tracked) -> str:
-        message = line[3]
+        message = line[MESSAGE]
         plain = clean(message)
         style = ""
         if plain.startswith("Success:"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 
-from ..models import Line
+from ..models import EPOCH, SECONDS, SUBSECOND, Line
 
 
 class TimestampMode(str, enum.Enum):
@@ -60,11 +60,11 @@ class Stamper:
 
     def observe(self, line: Line) -> None:
         """Elapsed time counts from the build's first line with a usable timestamp."""
-        if self.origin is None and line[1] is not None:
-            self.origin = line[1]
+        if self.origin is None and line[SECONDS] is not None:
+            self.origin = line[SECONDS]
 
     def __call__(self, line: Line) -> str:
-        seconds, subsecond = line[1], line[2]
+        seconds, subsecond = line[SECONDS], line[SUBSECOND]
         if not subsecond:
             text = self._cache.get(seconds)
             if text is not None:
@@ -77,7 +77,7 @@ class Stamper:
         return text
 
     def _render(self, line: Line) -> str:
-        epoch, seconds, subsecond = line[0], line[1], line[2]
+        epoch, seconds, subsecond = line[EPOCH], line[SECONDS], line[SUBSECOND]
         mode = self.mode
         if mode is TimestampMode.EPOCH:
             return "?" if epoch is None else str(epoch)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple, TextIO, cast
 
 from ..analysis.untrusted import continued, sanitize
-from ..models import Line, Tracked
+from ..models import EPOCH, MESSAGE, NUMBER, PHASE, SECONDS, SUBSECOND, Line, Tracked
 from .timestamps import Stamper, TimestampMode
 
 
@@ -96,10 +96,10 @@ class TextWriter(Writer):
             return text(lines)
         parts, start = [], 0
         for index, line in enumerate(cast("Sequence[Tracked]", lines)):
-            if self.last_number is not None and line[4] != self.last_number + 1:
+            if self.last_number is not None and line[NUMBER] != self.last_number + 1:
                 parts += [text(lines[start:index]), self.separator]
                 start = index
-            self.last_number = line[4]
+            self.last_number = line[NUMBER]
         parts.append(text(lines[start:]))
         return "".join(parts)
 
@@ -113,13 +113,17 @@ class TextWriter(Writer):
             return "".join([slow(line) for line in lines])
         if stamp is None:
             return "".join(
-                [f"{line[3]}\n" if line[3].isprintable() else slow(line) for line in lines]
+                [
+                    f"{line[MESSAGE]}\n" if line[MESSAGE].isprintable() else slow(line)
+                    for line in lines
+                ]
             )
         cached = stamp.cached  # inlined: the usual line costs no call
         return "".join(
             [
-                f"{(not line[2] and cached(line[1])) or stamp(line)}  {line[3]}\n"
-                if line[3].isprintable()
+                f"{(not line[SUBSECOND] and cached(line[SECONDS])) or stamp(line)}"
+                f"  {line[MESSAGE]}\n"
+                if line[MESSAGE].isprintable()
                 else slow(line)
                 for line in lines
             ]
@@ -129,7 +133,7 @@ class TextWriter(Writer):
         """One line that needs cleaning: escapes removed (colour kept when it is on), and each
         line break inside the message followed by the line's own prefix again."""
         lead = self._lead(line)
-        return f"{lead}{continued(sanitize(line[3], self.color), self.prefix + lead)}\n"
+        return f"{lead}{continued(sanitize(line[MESSAGE], self.color), self.prefix + lead)}\n"
 
     def _lead(self, line: Line) -> str:
         """What comes before the message: the timestamp and two spaces, dimmed with colour."""
@@ -154,8 +158,8 @@ def _json_fields(line: Tracked, utc: Stamper) -> str:
     stamp = utc(line)
     return (
         f'"timestamp": {"null" if stamp == "?" else _string(stamp)}, '
-        f'"epoch": {_json_number(line[0])}, "message": {_string(line[3])}, '
-        f'"line": {line[4]}, "phase": {_string(line[5])}'
+        f'"epoch": {_json_number(line[EPOCH])}, "message": {_string(line[MESSAGE])}, '
+        f'"line": {line[NUMBER]}, "phase": {_string(line[PHASE])}'
     )
 
 

@@ -14,14 +14,10 @@ from urllib.parse import quote, unquote, urlsplit
 from ..errors import UsageError
 
 DASHBOARD = "https://dash.cloudflare.com"
-
-
 DEFAULT_ENVIRONMENT = "production"
 
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-
 ACCOUNT_RE = re.compile(r"[0-9a-f]{32}", re.I)
 
 

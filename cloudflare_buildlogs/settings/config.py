@@ -18,44 +18,30 @@ from ..errors import ConfigError, UsageError
 from ..models import Credentials
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
-
-
 CONFIG_FILE_NAME = "config.toml"
 
 
 APP_NAME = "cf-buildlogs"
-
-
 ENV_TOKEN = "CLOUDFLARE_API_TOKEN"
 
 
 ENV_KEY = "CLOUDFLARE_API_KEY"
-
-
 ENV_EMAIL = "CLOUDFLARE_EMAIL"
 
 
 ENV_ACCOUNT = "CLOUDFLARE_ACCOUNT_ID"
-
-
 ENV_API_URL = "CLOUDFLARE_API_BASE_URL"
 
 
 ENV_PROFILE = "CF_BUILDLOGS_PROFILE"
-
-
 ENV_CONFIG_DIR = "CF_BUILDLOGS_CONFIG_DIR"
 
 
 ENV_CACHE_DIR = "CF_BUILDLOGS_CACHE_DIR"
-
-
 ENV_NO_CACHE = "CF_BUILDLOGS_NO_CACHE"
 
 
 ACCOUNTS_FILE_NAME = "accounts.json"  # accounts found from a token, kept without a profile
-
-
 DEFAULT_CACHE_MAX_MB = 500
 
 

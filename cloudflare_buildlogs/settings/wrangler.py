@@ -21,8 +21,6 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
-
-
 MAX_BYTES = 1 << 20  # a wrangler file larger than this is not read (README, "Security")
 
 
@@ -30,15 +28,11 @@ MAX_BYTES = 1 << 20  # a wrangler file larger than this is not read (README, "Se
 # Each alternative cannot fail once it has started (an unterminated string or comment runs to
 # the end), so the scan is linear in the text, whatever it holds.
 _STRING = r'"(?:[^"\\]|\\[\s\S]?)*"?'
-
-
 _COMMENTS = re.compile(_STRING + r"|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?")
 
 
 # A comma that only closes brackets, once comments are blanks.
 _TRAILING = re.compile(_STRING + r"|,(?=\s*[\]}])")
-
-
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 

@@ -22,21 +22,19 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ..models import Build, BuildStatus, LogLine, is_uuid, parse_lines
 
+if TYPE_CHECKING:
+    from .keeping import EntryWriter
+
 FORMAT = 1
-
-
 MAGIC = b"CFBL 1\n"
-
-
 SUFFIX = ".cfbl"
 
 
@@ -44,8 +42,6 @@ SUFFIX = ".cfbl"
 # reads back in ~40 ms; level 6 saves a tenth more for five times the writing time, lzma and
 # bz2 save more space but cost 4-10x to write (measured here, 2026-11-30).
 LEVEL = 1
-
-
 CHUNK = 1 << 16
 
 
@@ -60,7 +56,7 @@ def entry_name(api_url: str, account_id: str, build_uuid: str) -> str:
     return f"{build_uuid}-{digest}{SUFFIX}"
 
 
-def _build_record(build: Build) -> dict[str, Any]:
+def build_record(build: Build) -> dict[str, Any]:
     record = build._asdict()
     record["status"] = build.status.value
     return record
@@ -217,6 +213,8 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def writer(self, api_url: str, account_id: str, build_uuid: str) -> EntryWriter:
+        from .keeping import EntryWriter
+
         return EntryWriter(self, api_url, account_id, build_uuid)
 
     def _make_directory(self) -> None:
@@ -292,108 +290,3 @@ class Store:
             if path != keep:
                 path.unlink(missing_ok=True)
                 total -= size
-
-
-class EntryWriter:
-    """Keeps pages as they are read; `commit` makes them an entry, `discard` forgets them.
-    Memory stays flat: pages are compressed into the temporary file as they come. A failure to
-    write (a full disk, a folder that went away) drops the entry, with a note under -v: it
-    never cuts the printed log short nor changes the exit status."""
-
-    def __init__(self, store: Store, api_url: str, account_id: str, build_uuid: str) -> None:
-        self.store = store
-        self.key = (api_url, account_id, build_uuid)
-        self.lines = 0
-        self.written = 0
-        self.digest = hashlib.sha256()
-        self.deflate: zlib._Compress | None = zlib.compressobj(LEVEL)
-        self.handle: IO[bytes] | None = None
-        self.temporary: Path | None = None
-
-    def _open(self) -> IO[bytes]:
-        self.store._make_directory()
-        fd, name = tempfile.mkstemp(prefix=".tmp-", dir=self.store.directory)  # mode 0600
-        self.temporary = Path(name)
-        handle = os.fdopen(fd, "wb")
-        handle.write(MAGIC)
-        return handle
-
-    def add(self, lines: Sequence[LogLine]) -> None:
-        if self.deflate is None or not lines:
-            return
-        try:
-            if self.handle is None:
-                self.handle = self._open()
-            record = json.dumps([(line[0], line[3]) for line in lines], ensure_ascii=False)
-            self._put(self.deflate.compress(record.encode() + b"\n"))
-        except (OSError, ValueError) as exc:
-            self._failed(exc)
-            return
-        self.lines += len(lines)
-
-    def _failed(self, exc: Exception) -> None:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        self.store.note(f"store: build {self.key[2]} not kept ({reason})")
-        self.discard()
-
-    def _put(self, data: bytes) -> None:
-        if not data or self.handle is None:
-            return
-        self.digest.update(data)
-        self.written += len(data)
-        self.handle.write(data)
-        if self.written > self.store.max_bytes:  # bigger than the whole store: not kept
-            self.discard()
-
-    def commit(self, build: Build) -> None:
-        """Make the kept pages an entry with the build's record, atomically, then keep the
-        store within its size. Only for a stopped build whose whole log was read."""
-        if self.deflate is None:
-            return
-        assert build.stopped and build.build_uuid == self.key[2]
-        try:
-            self._commit(build)
-        except (OSError, ValueError) as exc:
-            self._failed(exc)
-
-    def _commit(self, build: Build) -> None:
-        assert self.deflate is not None
-        if self.handle is None:
-            self.handle = self._open()
-        self._put(self.deflate.flush())
-        if self.handle is None:  # discarded as too big
-            return
-        api_url, account_id, build_uuid = self.key
-        meta = {
-            "format": FORMAT,
-            "api_url": api_url,
-            "account_id": account_id,
-            "build_uuid": build_uuid,
-            "build": _build_record(build),
-            "lines": self.lines,
-            "payload_bytes": self.written,
-            "payload_sha256": self.digest.hexdigest(),
-            "kept_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        data = json.dumps(meta).encode() + b"\n"
-        self.handle.write(data + f"{len(data):010d}\n".encode())
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        self.handle = None
-        final = self.store.directory / entry_name(*self.key)
-        assert self.temporary is not None
-        os.replace(self.temporary, final)
-        self.temporary, self.deflate = None, None
-        self.store.evict(keep=final)
-
-    def discard(self) -> None:
-        self.deflate = None
-        if self.handle is not None:
-            with contextlib.suppress(OSError):  # its last buffer may not fit on a full disk
-                self.handle.close()
-            self.handle = None
-        if self.temporary is not None:
-            with contextlib.suppress(OSError):
-                self.temporary.unlink(missing_ok=True)
-            self.temporary = None
