@@ -121,10 +121,10 @@ class LogFlags(NamedTuple):
     no_timestamps: bool
     color: str
     tail: int | None
-    follow: bool
-    interval: float
-    timeout: str | None
-    exit_status: bool
+    follow: bool = False
+    interval: float = 2.0
+    timeout: str | None = None
+    exit_status: bool = False
 
 
 class ViewFlags(NamedTuple):

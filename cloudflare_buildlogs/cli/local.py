@@ -62,8 +62,10 @@ def view_command(
     `get --ndjson > f; view f` prints what `get` prints (elapsed time counts from the file's
     first line). Input that is none of the forms above is exit 2, naming the line.
     """
-    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, False,
-                   2.0, None, False)  # fmt: skip
+    log = LogFlags(
+        output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
+        no_timestamps=no_timestamps, color=color, tail=tail,
+    )  # fmt: skip
 
     def work(env: Env) -> int:
         from ..commands.options import ViewOptions

@@ -94,8 +94,11 @@ def get_command(
     else. With --follow, waits for a running build and exits 0 when it succeeded (or was
     skipped), 1 when it failed, was cancelled or terminated; --timeout defaults to 45m.
     """
-    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
-                   interval, timeout, exit_status)  # fmt: skip
+    log = LogFlags(
+        output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
+        no_timestamps=no_timestamps, color=color, tail=tail, follow=follow, interval=interval,
+        timeout=timeout, exit_status=exit_status,
+    )  # fmt: skip
 
     def work(env: Env) -> int:
         from ..commands.get import run_get
@@ -176,8 +179,11 @@ def latest_command(
     Worker's name (ndjson: `worker`, `build_uuid`), stderr ends with a line a Worker, and the
     exit status is 1 when any build failed, else 6 when --timeout ran out, else 0.
     """
-    log = LogFlags(output, json_, ndjson, timestamps, no_timestamps, color, tail, follow,
-                   interval, timeout, exit_status)  # fmt: skip
+    log = LogFlags(
+        output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
+        no_timestamps=no_timestamps, color=color, tail=tail, follow=follow, interval=interval,
+        timeout=timeout, exit_status=exit_status,
+    )  # fmt: skip
 
     def work(env: Env) -> int:
         from ..commands.latest import run_latest_any

@@ -223,7 +223,7 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
 
 
 def _opener(env: Env, opts: LatestOptions, prefix: str, label: str) -> Callable[[str], Output]:
-    return lambda uuid: open_output(env, opts.log, uuid, (prefix, label))
+    return lambda uuid: open_output(env, opts.log, uuid, worker=label, prefix=prefix)
 
 
 def _read(

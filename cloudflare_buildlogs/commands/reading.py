@@ -37,7 +37,7 @@ from ..live.follow import Clock
 from ..models import MESSAGE, NUMBER
 from ..output.formats import OutputFormat, make_writer
 from ..output.stderr import write_summary
-from ..output.writers import NdjsonWriter, TextWriter, Writer
+from ..output.writers import Writer
 from ..settings.buildref import dashboard_url
 from .options import LogOptions, Target
 
@@ -262,19 +262,20 @@ def _exit_for(build: Build) -> ExitCode:
 
 
 def open_output(
-    env: Env, opts: LogOptions, build_uuid: str | None, worker: tuple[str, str] | None = None
+    env: Env,
+    opts: LogOptions,
+    build_uuid: str | None,
+    *,
+    worker: str | None = None,
+    prefix: str = "",
 ) -> Output:
     """The writer for the format, behind the pipeline when anything needs line numbers or
     phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end.
-    `worker` (its text prefix, its name) when several Workers are printed at once."""
+    `worker` (and its text `prefix`) when several Workers are printed at once."""
     terminal = opts.output is OutputFormat.TEXT and env.stdout_tty and worker is None
     color = env.color(opts.color)
     writer: Writer
-    if worker is not None and opts.output is OutputFormat.TEXT:
-        writer = TextWriter(env.stdout, opts.timestamps, color, opts.follow, opts.errors, worker[0])
-    elif worker is not None and opts.output is OutputFormat.NDJSON:
-        writer = NdjsonWriter(env.stdout, {"worker": worker[1], "build_uuid": build_uuid or ""})
-    elif terminal:
+    if terminal:
         from ..output.terminal import TerminalWriter
 
         writer = TerminalWriter(
@@ -289,6 +290,8 @@ def open_output(
             color=color,
             flush=opts.follow,
             separators=opts.errors,
+            prefix=prefix,
+            extra=None if worker is None else {"worker": worker, "build_uuid": build_uuid or ""},
         )
     # Several Workers: each one's failed phase closes the command's report.
     track = terminal or opts.follow or opts.output is not OutputFormat.TEXT or worker is not None

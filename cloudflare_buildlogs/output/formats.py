@@ -37,11 +37,15 @@ def make_writer(
     color: bool,
     flush: bool,
     separators: bool = False,
+    prefix: str = "",
+    extra: dict[str, str] | None = None,
 ) -> Writer:
+    """The format's writer. Several Workers at once: each text line starts with `prefix`, each
+    ndjson record gains `extra` (`worker`, `build_uuid`)."""
     if fmt is OutputFormat.TEXT:
-        return TextWriter(stream, mode, color, flush, separators)
+        return TextWriter(stream, mode, color, flush, separators, prefix)
     if fmt is OutputFormat.JSON:
         return JsonWriter(stream, build_uuid, flush)
     if fmt is OutputFormat.NDJSON:
-        return NdjsonWriter(stream)
+        return NdjsonWriter(stream, extra)
     assert_never(fmt)

@@ -39,12 +39,9 @@ class Spinner:
             return
         text = field(text)
         if self._status is None:
-            from rich.console import Console
+            from .console import console
 
-            console = Console(
-                file=self.env.stderr, highlight=False, markup=False, force_terminal=True
-            )
-            self._status = console.status(text)
+            self._status = console(self.env.stderr, terminal=True).status(text)
             self._status.start()
         else:
             self._status.update(text)

@@ -261,18 +261,9 @@ def to_markdown(s: Summary) -> str:
 
 def draw(s: Summary, stream: TextIO, color: bool, width: int) -> None:
     """The rich layout: outcome, facts, a phase table, the failure's lines, hints."""
-    from rich.console import Console
+    from .console import console
 
-    console = Console(
-        file=stream,
-        width=width,
-        force_terminal=True,
-        no_color=not color,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
-    _draw(s, console)
+    _draw(s, console(stream, terminal=True, width=width, no_color=not color))
 
 
 def _draw(s: Summary, console: Console) -> None:

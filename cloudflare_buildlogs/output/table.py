@@ -46,9 +46,10 @@ def builds_tsv(builds: list[Build]) -> str:
 
 
 def builds_table(env: Env, builds: list[Build], color: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from .console import console
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for header in HEADERS:
@@ -57,11 +58,5 @@ def builds_table(env: Env, builds: list[Build], color: bool) -> None:
         row = [Text(cell) for cell in cells(build)]
         row[1].stylize(STATUS_STYLES.get(status_text(build), "cyan"))
         table.add_row(*row)
-    console = Console(
-        file=env.stdout,
-        highlight=False,
-        markup=False,
-        color_system="auto" if color else None,
-        force_terminal=env.stdout_tty,
-    )
-    console.print(table)
+    system = "auto" if color else None
+    console(env.stdout, terminal=env.stdout_tty, system=system).print(table)

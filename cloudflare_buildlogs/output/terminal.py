@@ -73,19 +73,14 @@ class TerminalWriter(TextWriter):
         return f"{lead}{continued(sanitize(message, True), lead)}\n"
 
     def _rule(self, phase: str) -> str:
-        from rich.console import Console
         from rich.rule import Rule
 
+        from .console import console
+
         buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            width=self.width,
-            force_terminal=self.color,
-            no_color=not self.color,
-            color_system="standard" if self.color else None,
-            highlight=False,
-            markup=False,
-            emoji=False,
+        system = "standard" if self.color else None
+        drawn = console(
+            buffer, terminal=self.color, width=self.width, no_color=not self.color, system=system
         )
-        console.print(Rule(f" {phase} ", style="cyan", align="left", characters="─"))
+        drawn.print(Rule(f" {phase} ", style="cyan", align="left", characters="─"))
         return buffer.getvalue()
