@@ -318,6 +318,14 @@ def envelope(
     return body
 
 
+def paged(items: Sequence[Any], page: int, per_page: int) -> dict[str, Any]:
+    """One page of a page-numbered list, with the `result_info` Cloudflare gives it."""
+    chunk = list(items[(page - 1) * per_page : page * per_page])
+    pages = max(1, -(-len(items) // per_page))
+    info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": len(items)}
+    return envelope(chunk, result_info={**info, "total_pages": pages})
+
+
 class Reply(Exception):
     """An answer other than success, raised from deep in a route."""
 
@@ -495,18 +503,7 @@ class Handler(BaseHTTPRequestHandler):
     def route_accounts(self, token: Token, query: dict[str, str], **_: Any) -> dict[str, Any]:
         accounts = self.server.state.accounts
         page, per_page = int(query.get("page", 1)), int(query.get("per_page", 20))
-        chunk = accounts[(page - 1) * per_page : page * per_page]
-        pages = max(1, -(-len(accounts) // per_page))
-        return envelope(
-            chunk,
-            result_info={
-                "page": page,
-                "per_page": per_page,
-                "count": len(chunk),
-                "total_count": len(accounts),
-                "total_pages": pages,
-            },
-        )
+        return paged(accounts, page, per_page)
 
     def route_verify(self, token: Token, **_: Any) -> dict[str, Any]:
         result: dict[str, Any] = {"id": "ed17574386854bf78a67040be0a770b0", "status": token.status}
@@ -557,18 +554,7 @@ class Handler(BaseHTTPRequestHandler):
             raise Reply(400, 12002, "Invalid pagination parameters")
         now = state.clock()
         mine = [build_json(b, now) for b in reversed(state.visible()) if b.worker_tag == tag]
-        chunk = mine[(page - 1) * per_page : page * per_page]
-        pages = max(1, -(-len(mine) // per_page))
-        return envelope(
-            chunk,
-            result_info={
-                "page": page,
-                "per_page": per_page,
-                "count": len(chunk),
-                "total_count": len(mine),
-                "total_pages": pages,
-            },
-        )
+        return paged(mine, page, per_page)
 
     def route_limits(self, token: Token, **_: Any) -> dict[str, Any]:
         if not token.can_read_builds:
