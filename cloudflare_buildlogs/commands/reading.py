@@ -25,8 +25,8 @@ from ..output.writers import BuildEnd
 from ..settings.session import Session
 
 if TYPE_CHECKING:
-    from ..store.entries import Kept
-    from ..store.keeping import EntryWriter
+    from ..store.entries import Entry
+    from ..store.writing import EntryWriter
 from typing import TYPE_CHECKING
 
 from ..analysis.pipeline import Collector
@@ -42,22 +42,22 @@ from ..settings.buildref import dashboard_url
 from .options import LogOptions, Target
 
 if TYPE_CHECKING:
-    from ..store.entries import Kept
+    from ..store.entries import Entry
 
 
 class Reading:
     """One build being read into its output. `uuid` is None while the build is still to be
     found; `build` is its last known state; `out` is opened by `opener` once the build is
-    known; `keeper` is the store's writer while the log comes from the API (`checked` once the
-    store was asked); `ended` once its output was closed."""
+    known; `entry` is the store's entry being written while the log comes from the API
+    (`checked` once the store was asked); `ended` once its output was closed."""
 
-    __slots__ = ("build", "checked", "ended", "keeper", "opener", "out", "uuid")
+    __slots__ = ("build", "checked", "ended", "entry", "opener", "out", "uuid")
 
     def __init__(self, opener: Callable[[str], Output], build: Build | None = None) -> None:
         self.opener, self.build = opener, build
         self.uuid = None if build is None else build.build_uuid
         self.out: Output | None = None
-        self.keeper: EntryWriter | None = None
+        self.entry: EntryWriter | None = None
         self.checked = self.ended = False
 
     def output(self) -> Output:
@@ -67,7 +67,7 @@ class Reading:
         return self.out
 
 
-def kept_build(session: Session, build_uuid: str) -> Kept | None:
+def stored_entry(session: Session, build_uuid: str) -> Entry | None:
     store = session.store
     if store is None:
         return None
@@ -77,7 +77,7 @@ def kept_build(session: Session, build_uuid: str) -> Kept | None:
     return kept
 
 
-def keeper_for(session: Session, build_uuid: str) -> EntryWriter | None:
+def entry_writer(session: Session, build_uuid: str) -> EntryWriter | None:
     store = session.store
     if store is None:
         return None
@@ -93,17 +93,17 @@ def close_output(out: Output, build: Build | None) -> None:
 
 
 def copy_pages(
-    pages: Iterable[list[LogLine]], out: Output | Pipeline, keeper: EntryWriter | None = None
+    pages: Iterable[list[LogLine]], out: Output | Pipeline, entry: EntryWriter | None = None
 ) -> None:
-    """Every page to `out` (and to the store's `keeper`); a read cut short keeps nothing."""
+    """Every page to `out` (and to the store's `entry`); a read cut short keeps nothing."""
     try:
         for lines in pages:
             out.write(lines)
-            if keeper is not None:
-                keeper.add(lines)
+            if entry is not None:
+                entry.add(lines)
     except BaseException:
-        if keeper is not None:
-            keeper.discard()
+        if entry is not None:
+            entry.discard()
         raise
     if isinstance(out, Output):
         out.release_tail()
@@ -113,34 +113,34 @@ def fetch(
     session: Session, build_uuid: str, build: Build | None, out: Output | Pipeline
 ) -> EntryWriter | None:
     """The log from the API to `out`, overlapped; when `build` (its state, read first) has
-    stopped, the log is also kept: the caller commits the returned writer once the read has
+    stopped, the log is also kept: the caller commits the returned entry once the read has
     reached its reader whole."""
-    keeper = keeper_for(session, build_uuid) if build is not None and build.stopped else None
+    entry = entry_writer(session, build_uuid) if build is not None and build.stopped else None
     client = session.client
     with closing(
         prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
     ) as pages:
-        copy_pages(pages, out, keeper)
-    return keeper
+        copy_pages(pages, out, entry)
+    return entry
 
 
 def read_whole(
-    session: Session, build_uuid: str, build: Build, kept: Kept | None, out: Output | Pipeline
+    session: Session, build_uuid: str, build: Build, kept: Entry | None, out: Output | Pipeline
 ) -> None:
     """A build's whole log to `out`: the kept one when there is one, else from the API (and
     kept, when the build has stopped)."""
     if kept is not None:
         copy_pages(kept.pages(), out)
         return
-    keeper = fetch(session, build_uuid, build, out)
-    if keeper is not None:
-        keeper.commit(build)
+    entry = fetch(session, build_uuid, build, out)
+    if entry is not None:
+        entry.commit(build)
 
 
 def read_now(session: Session, reading: Reading) -> None:
     """The build's log as it is now, from the store when kept; its output ends at once."""
     assert reading.build is not None and reading.uuid is not None
-    kept = kept_build(session, reading.uuid)
+    kept = stored_entry(session, reading.uuid)
     read_whole(session, reading.uuid, reading.build, kept, reading.output())
     if kept is not None:
         reading.build = kept.build
@@ -152,9 +152,9 @@ def end(reading: Reading) -> None:
     after the last byte reached its reader, so a read cut short is not kept."""
     close_output(reading.output(), reading.build)
     reading.ended = True
-    if reading.keeper is not None and reading.build is not None and reading.build.stopped:
-        reading.keeper.commit(reading.build)
-    reading.keeper = None
+    if reading.entry is not None and reading.build is not None and reading.build.stopped:
+        reading.entry.commit(reading.build)
+    reading.entry = None
 
 
 def follow_builds(
@@ -174,9 +174,9 @@ def follow_builds(
         _follow(session, poller, live, find, spinner)
     except BaseException:
         for reading in live:
-            if reading.keeper is not None:
-                reading.keeper.discard()
-                reading.keeper = None
+            if reading.entry is not None:
+                reading.entry.discard()
+                reading.entry = None
         raise
     finally:
         if spinner is not None:
@@ -186,10 +186,10 @@ def follow_builds(
 def _from_store(session: Session, reading: Reading) -> bool:
     """Print a kept build from the store and end it (True), or make ready to keep it."""
     assert reading.uuid is not None
-    kept = None if reading.checked else kept_build(session, reading.uuid)
+    kept = None if reading.checked else stored_entry(session, reading.uuid)
     reading.checked = True
     if kept is None:
-        reading.keeper = reading.keeper or keeper_for(session, reading.uuid)
+        reading.entry = reading.entry or entry_writer(session, reading.uuid)
         return False
     reading.build = kept.build
     copy_pages(kept.pages(), reading.output())
@@ -224,8 +224,8 @@ def _follow(
                 if spinner is not None:
                     spinner.stop()
                 out.write(event)
-                if reading.keeper is not None:
-                    reading.keeper.add(event)  # every line once, in order: the whole log
+                if reading.entry is not None:
+                    reading.entry.add(event)  # every line once, in order: the whole log
                 continue
             out.release_tail()  # caught up: the last N lines so far, then everything new
             if isinstance(event, Finished):
@@ -310,7 +310,7 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     """The log to stdout; with --follow or --exit-status, the build's outcome as the status.
     A kept build is printed from the local store, with no request at all."""
     build_uuid = target.build_uuid
-    kept = kept_build(session, build_uuid)
+    kept = stored_entry(session, build_uuid)
     if opts.summary is not None:
         from .summary import print_summary
 
@@ -331,17 +331,17 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             # is its whole log (and may be kept).
             if opts.exit_status or session.store is not None:
                 reading.build = _build(session, build_uuid)
-            reading.keeper = fetch(session, build_uuid, reading.build, out)
+            reading.entry = fetch(session, build_uuid, reading.build, out)
     except BaseException:
-        if reading.keeper is not None:
-            reading.keeper.discard()
-            reading.keeper = None
+        if reading.entry is not None:
+            reading.entry.discard()
+            reading.entry = None
         raise
     finally:
         if not reading.ended:  # a plain read says nothing of the build, kept or asked for
             close_output(out, reading.build if opts.follow or opts.exit_status else None)
-    if reading.keeper is not None and reading.build is not None:
-        reading.keeper.commit(reading.build)  # after the last byte reached its reader
+    if reading.entry is not None and reading.build is not None:
+        reading.entry.commit(reading.build)  # after the last byte reached its reader
     shown = reading.build if opts.follow or opts.exit_status else None
     return _after_log(session, env, target, opts, out, shown)
 

@@ -16,7 +16,7 @@ from .options import LogOptions, Target
 from .reading import _exit_for, read_whole
 
 if TYPE_CHECKING:
-    from ..store.entries import Kept
+    from ..store.entries import Entry
 
 
 def print_summary(
@@ -25,7 +25,7 @@ def print_summary(
     target: Target,
     build: Build,
     opts: LogOptions,
-    kept: Kept | None = None,
+    kept: Entry | None = None,
 ) -> ExitCode:
     """Read the whole log (the build's state was read first) and print its summary; the log
     comes from the store when kept, and is kept when the build has stopped."""

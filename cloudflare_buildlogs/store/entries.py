@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from ..models import Build, BuildStatus, LogLine, is_uuid, parse_lines
 
 if TYPE_CHECKING:
-    from .keeping import EntryWriter
+    from .writing import EntryWriter
 
 FORMAT = 1
 MAGIC = b"CFBL 1\n"
@@ -79,7 +79,7 @@ class EntryInfo(NamedTuple):
     kept_at: str
 
 
-class Kept(NamedTuple):
+class Entry(NamedTuple):
     """A verified entry: its build record, and its pages, read back as they were kept."""
 
     build: Build
@@ -171,7 +171,7 @@ class Store:
             return f"others may write in the store folder {self.directory} (mode {mode:04o})"
         return None
 
-    def read(self, api_url: str, account_id: str, build_uuid: str) -> Kept | None:
+    def read(self, api_url: str, account_id: str, build_uuid: str) -> Entry | None:
         """The kept build, verified; None when not kept, or kept in another format. An entry
         that fails its checks is deleted (a note under -v) and None returned."""
         try:
@@ -191,7 +191,7 @@ class Store:
                 os.utime(path)  # the entry's mtime is when it was last read: evictions go by it
         return kept
 
-    def _verified(self, path: Path, key: tuple[str, str, str]) -> Kept | None:
+    def _verified(self, path: Path, key: tuple[str, str, str]) -> Entry | None:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             meta, end = _metadata(handle, size)
@@ -208,12 +208,12 @@ class Store:
             if digest.hexdigest() != meta["payload_sha256"]:
                 raise Corrupt("checksum mismatch")
         build = _build_from(meta["build"])
-        return Kept(build, int(meta["lines"]), path, (start, length))
+        return Entry(build, int(meta["lines"]), path, (start, length))
 
     # -- writing ---------------------------------------------------------------------------
 
     def writer(self, api_url: str, account_id: str, build_uuid: str) -> EntryWriter:
-        from .keeping import EntryWriter
+        from .writing import EntryWriter
 
         return EntryWriter(self, api_url, account_id, build_uuid)
 
