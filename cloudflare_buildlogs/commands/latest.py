@@ -174,7 +174,7 @@ def find_builds(
     if not opts.wait:
         them = "one" if len(missing) == 1 else "them"
         raise NotFoundError(f"no build found: {wanted}", f"use --wait to wait for {them} to start")
-    poller = make_poller(session, env, opts.log, f"no sign yet of {wanted}")
+    poller = make_poller(session, env, opts.log, lambda: f"no sign yet of {wanted}")
     spinner = Spinner(env)
     spinner.show(f"waiting for {wanted}…")
     try:
@@ -240,7 +240,9 @@ def _read(
     def find(reading: Reading) -> Build | None:
         return newest_build(session, workers[readings.index(reading)], opts, commit)
 
-    poller = make_poller(session, env, opts.log, _waiting_for(readings, workers, opts, commit))
+    poller = make_poller(
+        session, env, opts.log, lambda: _waiting_for(readings, workers, opts, commit)
+    )
     try:
         if opts.log.follow:
             follow_builds(session, poller, readings, find=find)
@@ -249,7 +251,6 @@ def _read(
             if reading.build is not None:
                 read_now(session, reading)
         while any(r.build is None for r in readings):  # --wait: each read once it exists
-            poller.what = _waiting_for(readings, workers, opts, commit)
             poller.wait(active=False)
             for reading in readings:
                 if reading.build is None and (build := find(reading)) is not None:

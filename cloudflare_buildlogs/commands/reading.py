@@ -233,14 +233,17 @@ def _follow(
                 end(reading)
             elif event.build is not None:
                 reading.build = event.build
-                if len(live) == 1:
-                    build = event.build
-                    poller.what = f"build {build.build_uuid} is still {build.status.value}"
                 if spinner is not None and event.quiet and out.writer.count == 0:
                     spinner.show(waiting_text(event.build))
 
 
-def make_poller(session: Session, env: Env, opts: LogOptions, what: str) -> Poller:
+def _still(reading: Reading) -> str:
+    """`build 5b1d8f2e-... is still running` (or queued, as it was last seen)."""
+    state = reading.build.status.value if reading.build is not None else "running"
+    return f"build {reading.uuid} is still {state}"
+
+
+def make_poller(session: Session, env: Env, opts: LogOptions, what: Callable[[], str]) -> Poller:
     """The poller of a command that waits; `--timeout` counts from the first one made and
     bounds the API client too (retry pauses, requests in flight): the whole command."""
     clock = Clock(env.monotonic, env.sleep)
@@ -324,7 +327,7 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
             reading.build = kept.build
             copy_pages(kept.pages(), out)
         elif opts.follow:
-            poller = make_poller(session, env, opts, f"build {build_uuid} is still running")
+            poller = make_poller(session, env, opts, lambda: _still(reading))
             follow_builds(session, poller, [reading], spinner=Spinner(env))
         else:
             # The status first: a build seen stopped has all its lines, so the log read next

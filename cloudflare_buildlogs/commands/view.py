@@ -46,10 +46,9 @@ def _build_of(saved: Saved) -> Build | None:
 
 def run_view(opts: ViewOptions, env: Env) -> ExitCode:
     """Render a saved log with every rendering option of `get`; no network, no credentials."""
-    saved = Saved()
     name = "<stdin>" if opts.source == "-" else opts.source
     with _opened(opts.source, env) as stream:
-        pages = read_saved(stream, name, saved)
+        saved, pages = read_saved(stream, name)
         if opts.log.summary is not None:
             return _view_summary(env, pages, saved, opts.log)
         first = next(pages, None)  # the build's uuid, when the file gives it first

@@ -102,11 +102,12 @@ class Poller:
         interval: float,
         timeout: float | None,
         requests: Callable[[], int],
-        what: str,
+        what: Callable[[], str],
         deadline: float | None = None,
     ) -> None:
-        """`deadline` (on `clock`) when the command's time is already counting; else the
-        timeout counts from now."""
+        """`what` says what the command is waiting for when its time is up; `deadline` (on
+        `clock`) when the command's time is already counting, else the timeout counts from
+        now."""
         self.clock, self.interval, self.what = clock, interval, what
         if deadline is None and timeout is not None:
             deadline = clock.monotonic() + timeout
@@ -120,7 +121,7 @@ class Poller:
     def expired(self) -> WaitTimeout:
         """What the command says when its time is up: what it was waiting for."""
         return WaitTimeout(
-            f"gave up after {format_duration(self.timeout or 0)}: {self.what}",
+            f"gave up after {format_duration(self.timeout or 0)}: {self.what()}",
             "raise --timeout to wait longer",
         )
 

@@ -70,8 +70,14 @@ def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None
         saved.status, saved.outcome, saved.ended = status, outcome, True
 
 
-def read_saved(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine]]:
-    """Pages of the saved log's lines, in order; `saved` learns the build and its end."""
+def read_saved(stream: TextIO, name: str) -> tuple[Saved, Iterator[list[LogLine]]]:
+    """What the file says of its build, and the pages of its lines in order: the first is
+    filled in as the second is read (the end of a build comes last in a file)."""
+    saved = Saved()
+    return saved, _read(stream, name, saved)
+
+
+def _read(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine]]:
     lines = iter(enumerate(stream, 1))
     number, first = next(((n, text) for n, text in lines if text.strip()), (1, ""))
     if not first:
