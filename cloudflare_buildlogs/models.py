@@ -170,6 +170,12 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _texts(result: Any, *keys: str) -> list[str]:
+    """The text fields `keys` of an object, "" where absent or not text."""
+    data = _mapping(result)
+    return [_text(data.get(key)) or "" for key in keys]
+
+
 class Build(NamedTuple):
     """The fields of a build the tool shows or decides on; all optional but the uuid."""
 
@@ -251,8 +257,8 @@ class Script(NamedTuple):
 
     @classmethod
     def from_api(cls, result: Any) -> Script:
-        data = _mapping(result)
-        return cls(name=_text(data.get("id")) or "", tag=_text(data.get("tag")) or "")
+        name, tag = _texts(result, "id", "tag")
+        return cls(name=name, tag=tag)
 
 
 class TokenInfo(NamedTuple):
@@ -276,8 +282,8 @@ class Account(NamedTuple):
 
     @classmethod
     def from_api(cls, result: Any) -> Account:
-        data = _mapping(result)
-        return cls(id=_text(data.get("id")) or "", name=_text(data.get("name")) or "")
+        account_id, name = _texts(result, "id", "name")
+        return cls(id=account_id, name=name)
 
 
 class Credentials(NamedTuple):
