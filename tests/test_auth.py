@@ -259,15 +259,21 @@ def test_logout_removes_the_secret_and_only_it(
     assert code == 0 and "holds no secret" in io_.err.getvalue()
 
 
-def test_an_account_found_by_lookup_is_remembered(
+def test_an_account_found_by_lookup_is_remembered_and_the_config_left_as_written(
     tokens: fake_api.State, server: fake_api.FakeServer, isolated: Path
 ) -> None:
     isolated.mkdir(parents=True)
-    (isolated / "config.toml").write_text(f'[profiles.default]\napi_token = "{SENTINEL}"\n')
+    written = (
+        "# my settings, by hand\n"
+        "[profiles.default]\n"
+        f'api_token = "{SENTINEL}"  # the CI token\n'
+        "# account_id comes later\n"
+    )
+    (isolated / "config.toml").write_text(written)
     (isolated / "config.toml").chmod(0o600)
     code, io_ = run(server, isolated, "get", BUILD)
-    assert code == 0 and "remembered in profile 'default'" in io_.err.getvalue()
-    assert saved(isolated)["profiles"]["default"]["account_id"] == ACCOUNT  # type: ignore[index]
+    assert code == 0 and f"remembered in {isolated / 'accounts.json'}" in io_.err.getvalue()
+    assert (isolated / "config.toml").read_text() == written  # byte for byte
     tokens.requests.clear()
     code, io_ = run(server, isolated, "get", BUILD)
     assert code == 0 and io_.err.getvalue() == ""

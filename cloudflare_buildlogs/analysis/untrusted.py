@@ -64,6 +64,19 @@ def sanitize(message: str, keep_color: bool) -> str:
     return cleaned + _RESET if "\x1b[" in cleaned else cleaned
 
 
+def shown_frame(message: str) -> str:
+    """What a terminal shows of a line redrawn with carriage returns (a progress bar): each
+    line's text after its last carriage return that is not at its end, so
+    `[==  ] 50%\\r[====] 100%` is `[====] 100%`. For text output; JSON keeps what was sent."""
+    if "\r" not in message:
+        return message
+    frames = []
+    for part in message.split("\n"):
+        body = part.rstrip("\r")
+        frames.append(body[body.rfind("\r") + 1 :])
+    return "\n".join(frames)
+
+
 def continued(text: str, lead: str) -> str:
     """`text` with `lead` (the timestamp, the Worker) repeated after each inner line break,
     so no line of a message can pass for another line, another build's or another Worker's."""

@@ -329,23 +329,30 @@ def demo_command(
         bool, typer.Option("--failed", help="Play a build whose deploy step fails.")
     ] = False,
     summary: SummaryOpt = False,
-    output: SummaryOutputOpt = "text",
+    output: LatestOutputOpt = "text",
+    json_: JsonOpt = False,
+    ndjson: NdjsonOpt = False,
 ) -> None:
     """Try it on a built-in fake Cloudflare API: no account needed.
 
-    Runs the real `get` (or `summary`) against it, as you would against your own builds.
+    Runs the real `get` (or `summary`) against it, as you would against your own builds:
+    -o json and --ndjson show the JSON forms scripts read.
     """
 
     def work(env: Env) -> int:
         from ..commands.demo import run_demo
         from ..commands.options import LogOptions
+        from ..output.formats import OutputFormat
 
-        if summary and follow:
-            raise UsageError("--summary cannot be combined with --follow")
-        if output != "text" and not summary:
-            raise UsageError("-o is for --summary: the demo's log is text")
-        fmt = summary_format(output) if summary else None
-        log = LogOptions(follow=follow, interval=0.5, summary=fmt)
+        if summary and (follow or ndjson):
+            raise UsageError(
+                f"--summary cannot be combined with {'--follow' if follow else '--ndjson'}"
+            )
+        if summary:
+            fmt, log_format = summary_format(output, json_), OutputFormat.TEXT
+        else:
+            fmt, log_format = None, output_format(output, json_, ndjson)
+        log = LogOptions(output=log_format, follow=follow, interval=0.5, summary=fmt)
         return run_demo(
             env,
             log._replace(redact=fmt is not None and fmt.value == "markdown"),

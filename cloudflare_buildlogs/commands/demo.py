@@ -30,7 +30,7 @@ def run_demo(env: Env, log: LogOptions | None = None, failed: bool = False) -> E
             env.error_line(f"demo: a fake Cloudflare API is serving on {server.url}")
         uuid = fake_api.DEMO_FAILED_BUILD if failed else fake_api.DEMO_BUILD
         build = BuildRef(uuid, fake_api.DEMO_ACCOUNT, "my-worker", "production")
-        api = ApiOptions(api_url=server.url)
+        api = ApiOptions(account_id=fake_api.DEMO_ACCOUNT, api_url=server.url)
         code = run_get(GetOptions(build, api, log), demo_env)  # --summary is print_log's
     command = "summary" if log.summary is not None else "get"
     env.error_line(

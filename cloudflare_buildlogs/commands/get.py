@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..env import Env
 from ..errors import ExitCode
 from ..settings.session import open_session
+from .log import print_log
 from .options import GetOptions, Target
-from .reading import print_log
 
 
 def run_get(opts: GetOptions, env: Env) -> ExitCode:

@@ -25,16 +25,9 @@ from ..output.stderr import Spinner, summary
 from ..output.stream import Output
 from ..output.timestamps import format_duration
 from ..settings.session import Session, open_session
+from .log import print_log
 from .options import LatestOptions, Target
-from .reading import (
-    Reading,
-    close_output,
-    follow_builds,
-    make_poller,
-    open_output,
-    print_log,
-    read_now,
-)
+from .reading import Reading, close_output, follow_builds, make_poller, open_output, read_now
 
 TAG_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -59,6 +52,8 @@ def worker_from_folder(env: Env) -> str:
             "here up to the repository root",
             "name the Worker (or its 32-hex tag), or run this from the Worker's folder",
         )
+    if found.problem is not None:
+        raise UsageError(found.problem, "fix the file, or name the Worker explicitly")
     if found.name is None:
         raise UsageError(f"{found.path} has no top-level `name`", "name the Worker explicitly")
     return found.name
@@ -151,6 +146,8 @@ def worker_names(opts: LatestOptions, env: Env) -> list[str]:
 
     root = repository_root(env.cwd)
     configs = find_all(root)
+    for broken in (c for c in configs if c.problem is not None):
+        env.error_line(f"warning: {broken.problem}; its Worker is left out")
     names = list(dict.fromkeys(c.name for c in configs if c.name))
     if not names:
         raise UsageError(

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..env import Env
-from ..errors import ExitCode
+from ..errors import ExitCode, NotFoundError
 from ..models import Build
 from ..output.formats import OutputFormat
 from ..settings.session import open_session
@@ -20,14 +20,23 @@ def run_list(opts: ListOptions, env: Env) -> ExitCode:
         worker = resolve_worker(session, opts.worker, env)
         per_page = 200 if opts.branch else min(max(opts.limit, 1), 200)
         builds: list[Build] = []
+        seen = False
         for build in session.client.worker_builds(
             session.account_id, worker.tag, per_page=per_page, max_pages=100
         ):
+            seen = True
             if opts.branch is None or build.branch == opts.branch:
                 builds.append(build)
                 if len(builds) >= opts.limit:  # before the generator asks for another page
                     break
     _write_builds(env, builds, worker, opts)
+    if not seen:  # as `latest` says: the Worker may not exist, or has never built
+        raise NotFoundError(
+            f"no builds of Worker {worker.label}",
+            "check the name or tag, and that the Worker is connected to Workers Builds",
+        )
+    if not builds:
+        env.error_line(f"note: no build of {worker.label} on branch {opts.branch}")
     return ExitCode.OK
 
 

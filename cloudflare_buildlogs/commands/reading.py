@@ -30,16 +30,12 @@ if TYPE_CHECKING:
 from typing import TYPE_CHECKING
 
 from ..analysis.pipeline import Collector
-from ..analysis.untrusted import field, shortened
 from ..env import Env
 from ..errors import ExitCode
 from ..live.follow import Clock
-from ..models import MESSAGE, NUMBER
 from ..output.formats import OutputFormat, make_writer
-from ..output.stderr import write_summary
 from ..output.writers import Writer
-from ..settings.buildref import dashboard_url
-from .options import LogOptions, Target
+from .options import LogOptions
 
 if TYPE_CHECKING:
     from ..store.entries import Entry
@@ -237,12 +233,6 @@ def _follow(
                     spinner.show(waiting_text(event.build))
 
 
-def _still(reading: Reading) -> str:
-    """`build 5b1d8f2e-... is still running` (or queued, as it was last seen)."""
-    state = reading.build.status.value if reading.build is not None else "running"
-    return f"build {reading.uuid} is still {state}"
-
-
 def make_poller(session: Session, env: Env, opts: LogOptions, what: Callable[[], str]) -> Poller:
     """The poller of a command that waits; `--timeout` counts from the first one made and
     bounds the API client too (retry pauses, requests in flight): the whole command."""
@@ -260,7 +250,7 @@ def make_poller(session: Session, env: Env, opts: LogOptions, what: Callable[[],
     return poller
 
 
-def _exit_for(build: Build) -> ExitCode:
+def exit_for(build: Build) -> ExitCode:
     return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
 
 
@@ -307,91 +297,3 @@ def open_output(
         context=opts.context if opts.errors else None,
         collector=Collector(0) if opts.follow else None,
     )
-
-
-def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> ExitCode:
-    """The log to stdout; with --follow or --exit-status, the build's outcome as the status.
-    A kept build is printed from the local store, with no request at all."""
-    build_uuid = target.build_uuid
-    kept = stored_entry(session, build_uuid)
-    if opts.summary is not None:
-        from .summary import print_summary
-
-        status = kept.build if kept else _build(session, build_uuid)
-        return print_summary(session, env, target, status, opts, kept)
-    out = open_output(env, opts, build_uuid)
-    reading = Reading(lambda _uuid: out)
-    reading.uuid, reading.checked = build_uuid, True
-    try:
-        if kept is not None:
-            reading.build = kept.build
-            copy_pages(kept.pages(), out)
-        elif opts.follow:
-            poller = make_poller(session, env, opts, lambda: _still(reading))
-            follow_builds(session, poller, [reading], spinner=Spinner(env))
-        else:
-            # The status first: a build seen stopped has all its lines, so the log read next
-            # is its whole log (and may be kept).
-            if opts.exit_status or session.store is not None:
-                reading.build = _build(session, build_uuid)
-            reading.entry = fetch(session, build_uuid, reading.build, out)
-    except BaseException:
-        if reading.entry is not None:
-            reading.entry.discard()
-            reading.entry = None
-        raise
-    finally:
-        if not reading.ended:  # a plain read says nothing of the build, kept or asked for
-            close_output(out, reading.build if opts.follow or opts.exit_status else None)
-    if reading.entry is not None and reading.build is not None:
-        reading.entry.commit(reading.build)  # after the last byte reached its reader
-    shown = reading.build if opts.follow or opts.exit_status else None
-    return _after_log(session, env, target, opts, out, shown)
-
-
-def _after_log(
-    session: Session, env: Env, target: Target, opts: LogOptions, out: Output, build: Build | None
-) -> ExitCode:
-    build_uuid = target.build_uuid
-    if opts.errors and out.writer.count == 0:
-        env.error_line(f"note: no error lines in build {build_uuid}" + _in_phases(opts))
-    if build is None:
-        return ExitCode.OK
-    if not build.stopped:
-        env.error_line(
-            f"note: build {build_uuid} is still {build.status.value}; "
-            "use --follow to wait for its outcome"
-        )
-        return ExitCode.OK
-    write_summary(env, build, out.lines_read, target.label)
-    _failure_detail(env, session, target, build, out)
-    return _exit_for(build)
-
-
-def _build(session: Session, build_uuid: str) -> Build:
-    return session.client.get_build(session.account_id, build_uuid)
-
-
-def _in_phases(opts: LogOptions) -> str:
-    return f" (phases {', '.join(sorted(opts.phases))})" if opts.phases else ""
-
-
-def _failure_detail(env: Env, session: Session, target: Target, build: Build, out: Output) -> None:
-    """Under a followed build's summary: where it failed and its first error line, and the
-    dashboard link when the Worker's name is known."""
-    collector = out.collector
-    if collector is not None and out.tracker is not None and not build.succeeded:
-        from ..analysis.phases import FAILED_OUTCOMES
-
-        phase = out.tracker.phase if build.outcome in FAILED_OUTCOMES else None
-        first = collector.first_error(phase)
-        where = f"failed in phase {phase}" if phase else "first error"
-        if first is not None:
-            env.error_line(
-                f"  {where}: {shortened(field(first[MESSAGE]), 200)} (line {first[NUMBER]})"
-            )
-        elif phase:
-            env.error_line(f"  {where}; no error line found")
-    url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)
-    if url is not None and collector is not None:
-        env.error_line(f"  {url}")

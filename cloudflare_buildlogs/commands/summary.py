@@ -13,7 +13,7 @@ from ..output.formats import SummaryFormat, assert_never
 from ..settings.buildref import dashboard_url
 from ..settings.session import Session
 from .options import LogOptions, Target
-from .reading import _exit_for, read_whole
+from .reading import exit_for, read_whole
 
 if TYPE_CHECKING:
     from ..store.entries import Entry
@@ -42,7 +42,7 @@ def print_summary(
         environment=target.environment,
     )
     if opts.exit_status and build.stopped:
-        return _exit_for(build)
+        return exit_for(build)
     return ExitCode.OK
 
 

@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
             )
             self._send(int(kind), json.dumps(body).encode(), headers=headers)
         else:
-            return False  # endless / repeat-cursor shape a served page instead
+            return False  # endless, repeat-cursor, cursor-to-start shape a served page instead
         return True
 
     def _trickle(self, fault: Fault) -> None:
@@ -245,6 +245,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "endless":
             return envelope({"lines": [], "cursor": encode_cursor(start + 1), "truncated": True})
         page = log_page(build, start, state.page_size, state.clock())
+        if fault is not None and fault.kind == "cursor-to-start":  # a cursor back to line 1
+            page.update(cursor=encode_cursor(0), truncated=True)
         if fault is not None and fault.kind == "repeat-cursor":  # hand back the same cursor
             page.update(cursor=query.get("cursor") or encode_cursor(0), truncated=True)
         return envelope(page)

@@ -79,9 +79,10 @@ class Fault:
     """Misbehave `times` times on requests whose path contains `path`, after `skip` of them.
 
     kinds: 429, 500, 502, 503, html502, drop, slow, malformed, unsuccessful (with `message`),
-    endless, repeat-cursor; and for hostile answers: raw (`status`, `headers` and `body` as
-    given), trickle (the whole answer a byte every `delay` seconds, headers too) and
-    trickle-body (the headers at once, then the body a byte every `delay` seconds).
+    endless, repeat-cursor, cursor-to-start (a page's cursor leads back to line 1); and for
+    hostile answers: raw (`status`, `headers` and `body` as given), trickle (the whole answer
+    a byte every `delay` seconds, headers too) and trickle-body (the headers at once, then the
+    body a byte every `delay` seconds).
     """
 
     kind: str

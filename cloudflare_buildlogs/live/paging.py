@@ -49,8 +49,15 @@ def read_pass(
     cursor, skip = position.cursor, position.skip
     seen: set[str] = set()
     empty = 0
+    previous: list[LogLine] | None = None
     for _ in range(max_pages):
         page = source.get_log_page(account_id, build_uuid, cursor)
+        if page.lines and page.lines == previous:  # a cursor that led back to where it was
+            raise ApiError(
+                "the API sent the same page of the log twice in a row; stopping rather than "
+                "printing it again (a fault on Cloudflare's side: try again later)"
+            )
+        previous = page.lines
         fresh = page.lines[skip:] if skip else page.lines
         if fresh:
             position.shown += len(fresh)

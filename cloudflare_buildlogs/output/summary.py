@@ -22,6 +22,7 @@ from ..analysis.untrusted import (
     link,
     linkable,
     shortened,
+    shown_frame,
     strip_escapes,
 )
 from ..models import MESSAGE, NUMBER, PHASE, SECONDS, Build, Tracked
@@ -186,7 +187,7 @@ def _group_lines(group: Group, width: int) -> list[str]:
     out = []
     for line, error in group.lines:
         lead = f"{line[NUMBER]:>{width}}{':' if error else '-'} "
-        text = shortened(strip_escapes(line[MESSAGE]).replace("\t", " "), LONGEST)
+        text = shortened(strip_escapes(shown_frame(line[MESSAGE])).replace("\t", " "), LONGEST)
         out.append(lead + continued(text, lead))
     return out
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO, cast
 
 from ..analysis.classify import clean, is_error, is_warning
-from ..analysis.untrusted import continued, sanitize
+from ..analysis.untrusted import continued, sanitize, shown_frame
 from ..models import MESSAGE, PHASE, Line, Tracked
 from .timestamps import TimestampMode
 from .writers import TextWriter
@@ -53,7 +53,7 @@ class TerminalWriter(TextWriter):
         return "".join(out)
 
     def _line(self, line: Tracked) -> str:
-        message = line[MESSAGE]
+        message = shown_frame(line[MESSAGE])
         plain = clean(message)
         style = ""
         if plain.startswith("Success:"):

@@ -14,7 +14,7 @@ from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import AuthError, ConfigError, UsageError
 from ..models import Account, Credentials
-from . import config, files
+from . import config
 from .accounts import remember_account
 from .config import Settings
 
@@ -135,24 +135,20 @@ def open_session(opts: ApiOptions, env: Env) -> Iterator[Session]:
 
 
 def _remember_account(env: Env, settings: Settings, account_id: str, verbose: bool) -> None:
-    """An account found by lookup is kept so later runs make no extra request: in the active
-    profile when there is one, else beside the config under a digest of the credential. A
-    failure to write it changes nothing of the command (a note under -v names it)."""
+    """An account found by lookup is kept so later runs make no extra request: in the tool's
+    own `accounts.json` beside the config, under a digest of the credential. A read never
+    rewrites config.toml, which is the user's file (comments and all); `auth login` writes
+    it. A failure to write changes nothing of the command (a note under -v names it)."""
+    if settings.credentials is None:
+        return
+    path = settings.accounts_file
     try:
-        if settings.profile_exists:
-            files.update_profile(settings.config_file, settings.profile, {"account_id": account_id})
-            where = f"profile {settings.profile!r}"
-        elif settings.credentials is not None:
-            path = settings.accounts_file
-            remember_account(path, settings.api_url.value, settings.credentials, account_id)
-            where = str(path)
-        else:
-            return
+        remember_account(path, settings.api_url.value, settings.credentials, account_id)
     except (OSError, ConfigError) as exc:
         if verbose:
             env.error_line(f"note: account {account_id} not remembered ({_why(exc)})")
         return
-    env.error_line(f"note: account {account_id} remembered in {where}")
+    env.error_line(f"note: account {account_id} remembered in {path}")
 
 
 def _why(exc: Exception) -> str:

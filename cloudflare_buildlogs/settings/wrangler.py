@@ -40,6 +40,16 @@ class WranglerConfig(NamedTuple):
     path: Path
     name: str | None
     env_names: tuple[str, ...]
+    problem: str | None = None
+
+
+def _where(exc: ValueError) -> str:
+    """What is wrong in a file, and where: `line 3, column 8: Expecting value`."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return f"not valid TOML: {exc}"  # the message ends "(at line 1, column 17)"
+    return str(exc)
 
 
 def loads_jsonc(text: str) -> Any:
@@ -71,14 +81,17 @@ def read_text(path: Path) -> str:
 
 def read_config(path: Path) -> WranglerConfig:
     """A wrangler file's Worker name (None when it has none or cannot be read), and the names
-    its environments give their Workers."""
+    its environments give their Workers; `problem` says why a file could not be read, with
+    the line and column where it goes wrong."""
     try:
         text = read_text(path)
         data = tomllib.loads(text) if path.suffix == ".toml" else loads_jsonc(text)
-    except (OSError, ValueError):
-        return WranglerConfig(path, None, ())
+    except OSError as exc:
+        return WranglerConfig(path, None, (), f"{path}: cannot be read ({exc.strerror})")
+    except ValueError as exc:
+        return WranglerConfig(path, None, (), f"{path}: {_where(exc)}")
     if not isinstance(data, dict):
-        return WranglerConfig(path, None, ())
+        return WranglerConfig(path, None, (), f"{path}: not a table of settings")
     name, envs = data.get("name"), data.get("env")
     name = name if isinstance(name, str) else None
     envs = envs if isinstance(envs, dict) else {}
