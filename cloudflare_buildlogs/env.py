@@ -148,8 +148,9 @@ class Env:
         self.stderr.write(mark + self.redact(cleaned) + "\n")
         self.stderr.flush()
 
-    def color(self, choice: str) -> bool:
-        """Contract section 2: --color beats FORCE_COLOR beats NO_COLOR beats the TTY check."""
+    def color(self, choice: str, stderr: bool = False) -> bool:
+        """The one colour decision, for stdout or stderr (README, "Output"): --color beats
+        FORCE_COLOR beats NO_COLOR beats whether the stream is a terminal."""
         if choice == "always":
             return True
         if choice == "never":
@@ -158,4 +159,5 @@ class Env:
             return True
         if self.environ.get("NO_COLOR"):
             return False
-        return self.stdout_tty and self.environ.get("TERM") != "dumb"
+        tty = self.stderr_tty if stderr else self.stdout_tty
+        return tty and self.environ.get("TERM") != "dumb"

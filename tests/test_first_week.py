@@ -96,3 +96,36 @@ def test_the_demo_says_nothing_internal_and_shows_the_json_forms(cli: Cli) -> No
     document = json.loads(cli("demo", "-o", "json").stdout)
     assert document["build_uuid"] == fake_api.DEMO_BUILD and document["lines"]
     assert cli("demo", "--summary", "--ndjson").code == 2
+
+
+def test_a_view_summary_reads_well_without_an_end_record(cli: Cli, tmp_path: Path) -> None:
+    saved = tmp_path / "build.ndjson"
+    saved.write_text(
+        json.dumps({"type": "line", "timestamp": None, "epoch": EPOCH, "message": "Error: x"})
+        + "\n"
+    )
+    text = cli("view", str(saved), "--summary")
+    assert text.stdout.splitlines()[:2] == ["build, state unknown", "1 line"]
+    markdown = cli("view", str(saved), "--summary", "-o", "markdown").stdout
+    assert markdown.startswith("### ⏳ Build, state unknown\n\n1 line\n") and "`` " not in markdown
+    assert (
+        json.loads(cli("view", str(saved), "--summary", "-o", "json").stdout)["build_uuid"] is None
+    )
+    end = {"type": "end", "build_uuid": BUILD, "status": "stopped", "outcome": "fail", "lines": 1}
+    saved.write_text(saved.read_text() + json.dumps(end) + "\n")
+    ended = cli("view", str(saved), "--summary", "-o", "markdown").stdout
+    assert ended.startswith(f"### ❌ Build failed\n\n`{BUILD}` · 1 line")
+
+
+def test_one_colour_decision_for_every_output(cli: Cli, state: fake_api.State) -> None:
+    state.add(fake_api.FakeBuild(BUILD, [[EPOCH, "Error: no"]], outcome="fail"))
+    for args in (["summary", BUILD], ["list", TAG]):
+        for forced in ({"FORCE_COLOR": "1"}, {}):
+            colour = cli(*args, *([] if forced else ["--color", "always"]), env=forced).stdout
+            assert "\x1b[" in colour, (args, forced)
+        assert "\x1b[" not in cli(*args).stdout  # piped, as asked by default: plain
+    follow = cli("get", BUILD, "--exit-status", "--color", "always", "--no-cache")
+    assert follow.code == 1 and "\x1b[31m✗\x1b[0m build" in follow.stderr
+    no = cli("get", BUILD, "--exit-status", "--no-cache", env={"FORCE_COLOR": "1"})
+    assert "\x1b[31m✗" in no.stderr
+    assert "\x1b[" not in cli("get", BUILD, "--exit-status", "--no-cache").stderr

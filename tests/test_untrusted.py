@@ -122,7 +122,7 @@ def test_an_unknown_outcome_is_code_in_the_markdown_heading(
     state.add(fake_api.FakeBuild(BUILD, [[EPOCH, "done"]], outcome="**ok** @octo/team"))
     result = cli("summary", BUILD, "-o", "markdown")
     assert result.code == 0 and markup_from_outside(result.stdout) == []
-    assert result.stdout.startswith("### ⚠️ Build: build stopped (`**ok** @octo/team`)")
+    assert result.stdout.startswith("### ⚠️ Build stopped (`**ok** @octo/team`)")
 
 
 def test_a_view_file_cannot_name_its_build_with_markup(cli: Cli, tmp_path: Path) -> None:

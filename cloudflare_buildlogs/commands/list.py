@@ -46,7 +46,7 @@ def _write_builds(env: Env, builds: list[Build], worker: Worker, opts: ListOptio
         env.stdout.write(json.dumps(records, indent=2) + "\n")
     elif opts.output is OutputFormat.NDJSON:
         env.stdout.write("".join(json.dumps(build_record(b, worker.name)) + "\n" for b in builds))
-    elif env.stdout_tty:
+    elif env.stdout_tty or env.color(opts.color):  # --color always: the table, in a pipe too
         from ..output.table import builds_table
 
         builds_table(env, builds, color=env.color(opts.color))

@@ -100,7 +100,7 @@ def _after_log(
             "use --follow to wait for its outcome"
         )
         return ExitCode.OK
-    write_summary(env, build, out.lines_read, target.label)
+    write_summary(env, build, out.lines_read, target.label, env.color(opts.color, stderr=True))
     _failure_detail(env, session, target, build, out)
     return exit_for(build)
 

@@ -82,7 +82,7 @@ def summarize(
     elif fmt is SummaryFormat.MARKDOWN:
         env.stdout.write(to_markdown(summary))
     elif fmt is SummaryFormat.TEXT:
-        if env.stdout_tty:
+        if env.stdout_tty or env.color(opts.color):  # --color always: the layout, in a pipe too
             draw(summary, env.stdout, env.color(opts.color), env.width)
         else:
             env.stdout.write(to_text(summary))

@@ -71,8 +71,9 @@ def summary(build: Build, lines: int, worker: str | None, named: bool = True) ->
     return field(" · ".join(parts))
 
 
-def write_summary(env: Env, build: Build, lines: int, worker: str | None) -> None:
+def write_summary(env: Env, build: Build, lines: int, worker: str | None, color: bool) -> None:
+    """The closing line of a followed build, with a coloured mark when stderr's colour is on."""
     mark = ""
-    if env.stderr_tty and not env.environ.get("NO_COLOR"):
+    if color:
         mark = "\x1b[32m✓\x1b[0m " if build.succeeded else "\x1b[31m✗\x1b[0m "
     env.error_line(summary(build, lines, worker), mark)

@@ -95,7 +95,7 @@ def _seconds(value: float | None) -> float | None:
 def to_json(s: Summary) -> dict[str, Any]:
     build = s.build
     return {
-        "build_uuid": s.build_uuid,
+        "build_uuid": s.build_uuid or None,
         "account_id": s.account_id,
         "worker": s.worker,
         "url": s.url,
@@ -136,10 +136,11 @@ Quote = Callable[[object], str]
 
 
 def verdict(s: Summary, quote: Quote = field) -> str:
-    """`failed in 1m43s`, `is running`, `succeeded`."""
+    """`failed in 1m43s`, `is running`, `succeeded`; `state unknown` for a saved log that does
+    not say how its build ended."""
     build = s.build
     if build is None:
-        return "(state unknown)"
+        return "state unknown"
     if not build.stopped:
         return f"is {build.status.value}"
     outcome = build.outcome
@@ -152,12 +153,16 @@ def verdict(s: Summary, quote: Quote = field) -> str:
 
 
 def title(s: Summary) -> str:
-    return f"{field(s.worker or 'build')} {field(s.build_uuid[:8])} {verdict(s)}"
+    """`my-worker 5b1d8f2e failed in 41s`; `build failed in 41s`, `build, state unknown` when
+    the Worker or the build's id is not known (a saved log)."""
+    words = [field(s.worker or "build"), field(s.build_uuid[:8])]
+    joined = " ".join(w for w in words if w)
+    return f"{joined}{',' if s.build is None else ''} {verdict(s)}"
 
 
 def _facts(s: Summary, quote: Quote = field) -> list[str]:
     build = s.build
-    facts = [f"{s.lines:,} lines"]
+    facts = [f"{s.lines:,} line{'s' * (s.lines != 1)}"]
     if build is not None:
         facts += [f"branch {quote(build.branch)}" if build.branch else ""]
         facts += [f"commit {quote(build.commit_hash[:7])}" if build.commit_hash else ""]
@@ -238,10 +243,13 @@ def to_markdown(s: Summary) -> str:
     code, links only to the hosts `untrusted.linkable` allows (README, "Security")."""
     build = s.build
     mark = "⏳" if build is None or not build.stopped else _EMOJI.get(build.outcome or "", "⚠️")
-    out = [f"### {mark} {code(s.worker) if s.worker else 'Build'}: build {verdict(s, code)}", ""]
+    what = f"{code(s.worker)}: build" if s.worker else "Build"
+    joiner = ", " if build is None else " "
+    out = [f"### {mark} {what}{joiner}{verdict(s, code)}", ""]
     short = s.build_uuid[:8]
     label = f"build {short}" if _HEX.fullmatch(short) else f"build {code(s.build_uuid)}"
-    facts = [link(label, s.url) if s.url else code(s.build_uuid), f"{s.lines:,} lines"]
+    facts = [link(label, s.url) if s.url else code(s.build_uuid)] if s.build_uuid else []
+    facts.append(f"{s.lines:,} line{'s' * (s.lines != 1)}")
     out += [" · ".join(facts + _facts(s, code)[1:]), ""]
     if s.phases:
         out += ["| phase | duration | lines | status |", "| --- | --- | ---: | --- |"]

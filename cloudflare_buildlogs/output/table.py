@@ -59,4 +59,4 @@ def builds_table(env: Env, builds: list[Build], color: bool) -> None:
         row[1].stylize(STATUS_STYLES.get(status_text(build), "cyan"))
         table.add_row(*row)
     system = "auto" if color else None
-    console(env.stdout, terminal=env.stdout_tty, system=system).print(table)
+    console(env.stdout, terminal=env.stdout_tty or color, system=system).print(table)
