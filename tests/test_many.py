@@ -358,3 +358,23 @@ def test_several_followed_builds_end_soon_after_the_last_one(
     code, _ = run(["latest", *TAGS, "--follow", "--ndjson", "--interval", "1"], api, clock)
     assert code == 0
     assert clock.now - started <= 19 + 8, clock.now - started
+
+
+def test_follow_summary_waits_for_the_end_then_summarises_each_worker(
+    state: fake_api.State, api: dict[str, str], clock: FakeClock
+) -> None:
+    """What a CI job wants: wait for the build, then its summary (issue 16)."""
+    add(state, clock, 0, "api", lines=40, per_s=2, outcome="fail")
+    code, io = run(["latest", "api", "--follow", "--summary", "-o", "json"], api, clock)
+    summary = json.loads(io.out.getvalue())
+    assert code == 1 and summary["outcome"] == "fail" and summary["lines"] == 40
+    assert clock.now >= 1000 + 20  # it waited for the end
+    add(state, clock, 1, "web", lines=30, per_s=3)
+    add(state, clock, 2, "admin-panel", lines=20, per_s=1)
+    code, io = run(["latest", "web", "admin-panel", "--follow", "--summary", "-o", "markdown"],
+                   api, clock)  # fmt: skip
+    headings = [line for line in io.out.getvalue().splitlines() if line.startswith("### ")]
+    assert code == 0 and headings == [
+        "### ✅ `web`: build succeeded in 10s",
+        "### ✅ `admin-panel`: build succeeded in 20s",
+    ], io.out.getvalue()

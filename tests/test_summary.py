@@ -187,7 +187,7 @@ def test_latest_summary_and_bad_summary_options(state: fake_api.State, api: dict
     assert code == 0 and json.loads(io.out.getvalue())["failed_phase"] == "deploy"
     for args, words in [
         (["latest", "my-worker", "--summary", "--ndjson"], "--summary cannot be combined with --ndjson"),
-        (["latest", "my-worker", "--summary", "--follow"], "--summary cannot be combined with --follow"),
+        (["latest", "my-worker", "--summary", "--tail", "3"], "--summary cannot be combined with --tail"),
         (["latest", "my-worker", "-o", "markdown"], "-o markdown is a summary format"),
         (["get", BUILD, "-o", "markdown"], "-o markdown is a summary format"),
         (["summary", BUILD, "-o", "ndjson"], "--output must be one of text, json, markdown"),

@@ -187,7 +187,6 @@ def _summary_conflicts(flags: LogFlags, view: ViewFlags) -> None:
     used = [
         name
         for name, on in (
-            ("--follow", flags.follow),
             ("--ndjson", flags.ndjson),
             ("--tail", flags.tail is not None),
             ("--errors", view.errors),

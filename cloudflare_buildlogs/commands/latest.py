@@ -27,7 +27,15 @@ from ..output.timestamps import format_duration
 from ..settings.session import Session, open_session
 from .log import print_log
 from .options import LatestOptions, Target
-from .reading import Reading, close_output, follow_builds, make_poller, open_output, read_now
+from .reading import (
+    Reading,
+    close_output,
+    follow_builds,
+    make_poller,
+    open_output,
+    read_now,
+    stored_entry,
+)
 
 TAG_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -197,8 +205,6 @@ def run_latest_any(opts: LatestOptions, env: Env) -> ExitCode:
 def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
     if opts.log.output is OutputFormat.JSON:
         raise UsageError("--json takes one Worker", "use --ndjson: each record names its Worker")
-    if opts.log.summary is not None:
-        raise UsageError("--summary takes one Worker", "run `summary` for each build")
     commit = resolve_commit(opts, env)  # HEAD once, for every Worker
     with open_session(opts.api, env) as session:
         workers = resolve_workers(session, names)
@@ -209,6 +215,10 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
             them = "one" if len(missing) == 1 else "them"
             hint = f"use --wait to wait for {them} to start"
             raise NotFoundError(f"no build found: {wanted}", hint)
+        if opts.log.summary is not None:
+            # --wait: a summary is of a whole build, so every one is found first
+            builds = find_builds(session, env, workers, opts, commit) if missing else found
+            return _summaries(session, env, workers, [b for b in builds if b], opts)
         labels = [w.label for w in workers]
         shown = prefixes(labels, env.color(opts.log.color))
         readings = [
@@ -217,6 +227,28 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
         ]
         timed_out = _read(session, env, readings, workers, opts, commit)
     return _report(env, labels, readings, workers, timed_out, opts, commit)
+
+
+def _summaries(
+    session: Session, env: Env, workers: list[Worker], builds: list[Build], opts: LatestOptions
+) -> ExitCode:
+    """One summary a Worker, in the order given (with --follow once every build has stopped);
+    text and Markdown apart by a blank line, JSON a stream of objects (`jq` reads them)."""
+    from ..output.formats import SummaryFormat
+    from .summary import print_summary, wait_stopped
+
+    if opts.log.follow:
+        builds = wait_stopped(session, env, opts.log, builds)
+    failed = False
+    for index, (worker, build) in enumerate(zip(workers, builds, strict=True)):
+        if index and opts.log.summary is not SummaryFormat.JSON:
+            env.stdout.write("\n")
+        kept = stored_entry(session, build.build_uuid)
+        target = Target(build.build_uuid, worker.label, worker.name)
+        print_summary(session, env, target, kept.build if kept else build, opts.log, kept)
+        failed = failed or build.outcome in FAILED_OUTCOMES
+    told = opts.log.follow or opts.log.exit_status
+    return ExitCode.BUILD_FAILED if failed and told else ExitCode.OK
 
 
 def _opener(env: Env, opts: LatestOptions, prefix: str, label: str) -> Callable[[str], Output]:

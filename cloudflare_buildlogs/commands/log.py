@@ -38,9 +38,11 @@ def print_log(session: Session, env: Env, target: Target, opts: LogOptions) -> E
     build_uuid = target.build_uuid
     kept = stored_entry(session, build_uuid)
     if opts.summary is not None:
-        from .summary import print_summary
+        from .summary import print_summary, wait_stopped
 
         status = kept.build if kept else _build(session, build_uuid)
+        if opts.follow and not status.stopped:  # --follow --summary: its end, then the summary
+            status = wait_stopped(session, env, opts, [status])[0]
         return print_summary(session, env, target, status, opts, kept)
     out = open_output(env, opts, build_uuid)
     reading = Reading(lambda _uuid: out)

@@ -10,10 +10,11 @@ from ..env import Env
 from ..errors import ExitCode
 from ..models import Build
 from ..output.formats import SummaryFormat, assert_never
+from ..output.stderr import Spinner, waiting_text
 from ..settings.buildref import dashboard_url
 from ..settings.session import Session
 from .options import LogOptions, Target
-from .reading import exit_for, read_whole
+from .reading import exit_for, make_poller, read_whole
 
 if TYPE_CHECKING:
     from ..store.entries import Entry
@@ -41,9 +42,31 @@ def print_summary(
         worker=target.label,
         environment=target.environment,
     )
-    if opts.exit_status and build.stopped:
+    if (opts.exit_status or opts.follow) and build.stopped:
         return exit_for(build)
     return ExitCode.OK
+
+
+def wait_stopped(session: Session, env: Env, opts: LogOptions, builds: list[Build]) -> list[Build]:
+    """The builds once every one has stopped, polled for their state only (a summary reads
+    the whole log once, at the end), on one budget; WaitTimeout at --timeout."""
+    poller = make_poller(
+        session, env, opts, lambda: f"{sum(not b.stopped for b in builds)} still running"
+    )
+    spinner = Spinner(env)
+    try:
+        while True:
+            builds = [b if b.stopped else _state(session, b) for b in builds]
+            if all(b.stopped for b in builds):
+                return builds
+            spinner.show(waiting_text(next(b for b in builds if not b.stopped)))
+            poller.wait(active=False)
+    finally:
+        spinner.stop()
+
+
+def _state(session: Session, build: Build) -> Build:
+    return session.client.get_build(session.account_id, build.build_uuid)
 
 
 def summary_pipeline(opts: LogOptions) -> Pipeline:
