@@ -129,3 +129,13 @@ def test_one_colour_decision_for_every_output(cli: Cli, state: fake_api.State) -
     no = cli("get", BUILD, "--exit-status", "--no-cache", env={"FORCE_COLOR": "1"})
     assert "\x1b[31m✗" in no.stderr
     assert "\x1b[" not in cli("get", BUILD, "--exit-status", "--no-cache").stderr
+
+
+def test_every_failing_exit_says_why_and_an_unnamed_worker_is_called_so(
+    cli: Cli, state: fake_api.State
+) -> None:
+    state.add(fake_api.FakeBuild(BUILD, [[EPOCH, "Error: no"]], outcome="fail"))
+    summary = cli("summary", BUILD, "--exit-status")
+    assert summary.code == 1 and summary.stderr.startswith(f"build {BUILD[:8]} failed")
+    get = cli("get", BUILD, "--exit-status")
+    assert f"· worker {TAG[:8]} ·" in get.stderr  # the tag, said to be one: no name is known

@@ -145,7 +145,8 @@ ExitStatusOpt = Annotated[
     bool,
     typer.Option(
         "--exit-status",
-        help="Without --follow: exit 1 when the build stopped with an outcome other than success.",
+        help="Exit 1 when the build stopped as failed, cancelled or terminated (0 when it "
+        "succeeded or was skipped), as --follow does.",
     ),
 ]
 ErrorsOpt = Annotated[

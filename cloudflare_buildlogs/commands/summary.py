@@ -10,7 +10,7 @@ from ..env import Env
 from ..errors import ExitCode
 from ..models import Build
 from ..output.formats import SummaryFormat, assert_never
-from ..output.stderr import Spinner, waiting_text
+from ..output.stderr import Spinner, waiting_text, write_summary
 from ..settings.buildref import dashboard_url
 from ..settings.session import Session
 from .options import LogOptions, Target
@@ -43,7 +43,11 @@ def print_summary(
         environment=target.environment,
     )
     if (opts.exit_status or opts.follow) and build.stopped:
-        return exit_for(build)
+        code = exit_for(build)
+        if code is not ExitCode.OK:  # every exit but 0 says why on stderr: the outcome
+            color = env.color(opts.color, stderr=True)
+            write_summary(env, build, pipeline.tracker.count, target.label, color)
+        return code
     return ExitCode.OK
 
 

@@ -66,7 +66,8 @@ def summary(build: Build, lines: int, worker: str | None, named: bool = True) ->
         verdict = OUTCOME_WORDS.get(build.outcome, f"stopped ({build.outcome})")
     took = f" in {format_duration(build.duration)}" if build.duration is not None else ""
     parts = [f"build {build.build_uuid[:8]} {verdict}{took}", f"{lines:,} lines"]
-    name = (worker or (build.worker_tag[:8] if build.worker_tag else None)) if named else None
+    tag = f"worker {build.worker_tag[:8]}" if build.worker_tag else None  # no name known
+    name = (worker or tag) if named else None
     parts += [p for p in (name, build.branch, (build.commit_hash or "")[:7]) if p]
     return field(" · ".join(parts))
 
