@@ -26,8 +26,23 @@ PERMISSION_HINT = (
     'Configuration: Read") and must be a user API token: account-owned tokens are rejected'
 )
 NOT_FOUND_HINT = (
-    "check the account id (--account-id or CLOUDFLARE_ACCOUNT_ID) and that the build belongs "
-    "to it; Workers are named by their 32-hex tag, not their name"
+    "check the account id (--account-id or CLOUDFLARE_ACCOUNT_ID) and that the build belongs to it"
+)
+WORKER_NOT_FOUND_HINT = (
+    "check the account id (--account-id or CLOUDFLARE_ACCOUNT_ID); Workers are named by their "
+    "32-hex tag, not their name"
+)
+ROUTE_HINT = (
+    "the API URL has no such route: Cloudflare's ends in /client/v4 "
+    "(--api-url, CLOUDFLARE_API_BASE_URL)"
+)
+REJECTED_HINT = (
+    "the token is wrong, or lacks the permission: `cf-buildlogs auth status` tells which; "
+    + PERMISSION_HINT
+)
+EXPIRED_HINT = (
+    "the token may have expired or been rolled: `cf-buildlogs auth status` checks it; create "
+    'a new user API token with "Workers CI Read"'
 )
 
 

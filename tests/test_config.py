@@ -49,23 +49,23 @@ def test_every_source_at_once_flag_beats_env_beats_file(isolated: Path) -> None:
         CLOUDFLARE_API_TOKEN="env-token-000000000000",
         CLOUDFLARE_API_KEY="env-key",
         CLOUDFLARE_EMAIL="env@example.com",
-        CLOUDFLARE_ACCOUNT_ID="acct-from-env",
+        CLOUDFLARE_ACCOUNT_ID="e" * 32,
         CLOUDFLARE_API_BASE_URL="https://env.example/client/v4",
         CF_BUILDLOGS_PROFILE="home",
     )
     settings = config.resolve(
-        env, profile="work", account_id="acct-flag", api_url="https://flag.example/v4/"
+        env, profile="work", account_id="f" * 32, api_url="https://flag.example/v4/"
     )
     assert settings.profile == "work"
     assert settings.credentials == config.Credentials(
         "CLOUDFLARE_API_TOKEN", token="env-token-000000000000"
     )
-    assert settings.account_id == config.Setting("acct-flag", "flag")
+    assert settings.account_id == config.Setting("f" * 32, "flag")
     assert settings.api_url == config.Setting("https://flag.example/v4", "flag")
 
     settings = config.resolve(env)
     assert settings.profile == "home"
-    assert settings.account_id == config.Setting("acct-from-env", "CLOUDFLARE_ACCOUNT_ID")
+    assert settings.account_id == config.Setting("e" * 32, "CLOUDFLARE_ACCOUNT_ID")
     assert settings.api_url.source == "CLOUDFLARE_API_BASE_URL"
 
 

@@ -139,3 +139,36 @@ def test_every_failing_exit_says_why_and_an_unnamed_worker_is_called_so(
     assert summary.code == 1 and summary.stderr.startswith(f"build {BUILD[:8]} failed")
     get = cli("get", BUILD, "--exit-status")
     assert f"· worker {TAG[:8]} ·" in get.stderr  # the tag, said to be one: no name is known
+
+
+def test_messages_name_the_real_cause_and_its_fix(
+    cli: Cli, state: fake_api.State, tmp_path: Path
+) -> None:
+    state.add(fake_api.FakeBuild(BUILD, [[EPOCH, "x"]]))
+    wrong = cli("get", BUILD, "--no-cache", env={"CLOUDFLARE_API_TOKEN": "wrong-token-1234"})
+    assert wrong.code == 3 and "`cf-buildlogs auth status` tells which" in wrong.stderr
+    state.tokens["old-token-00000000"] = fake_api.Token(status="expired")
+    expired = cli("get", BUILD, "--no-cache", env={"CLOUDFLARE_API_TOKEN": "old-token-00000000"})
+    assert expired.code == 3 and "may have expired or been rolled" in expired.stderr
+    status = cli("auth", "status", env={"CLOUDFLARE_API_TOKEN": "old-token-00000000"})
+    assert "token:       expired\n" in status.stdout and "no expiry" not in status.stdout
+    half = cli("get", BUILD, env={"CLOUDFLARE_API_TOKEN": "", "CLOUDFLARE_API_KEY": "k"})
+    assert half.code == 3 and "CLOUDFLARE_EMAIL is not" in half.stderr
+    (cli.config_dir).mkdir(parents=True, exist_ok=True)
+    (cli.config_dir / "config.toml").write_text('[profiles.work]\napi_token = "x"\n')
+    (cli.config_dir / "config.toml").chmod(0o600)
+    unset = {"CLOUDFLARE_API_TOKEN": ""}
+    other = cli("get", BUILD, env=unset)
+    assert "there is no profile 'default'" in other.stderr and "'work'" in other.stderr
+    assert "--profile" in other.stderr
+    nope = cli("get", BUILD, "--profile", "nope", env=unset)
+    assert "there is no profile 'nope'" in nope.stderr
+    base = cli.server.url.removesuffix("/client/v4")
+    route = cli("get", BUILD, "--no-cache", "--api-url", base)
+    assert route.code == 4 and "ends in /client/v4" in route.stderr
+    account = cli("get", BUILD, "--account-id", "xyz")
+    assert account.code == 2 and "'xyz' (from --account-id) is not 32 hex digits" in account.stderr
+    missing = cli("get", "00000000-0000-4000-8000-000000000009", "--no-cache")
+    assert missing.code == 4 and "32-hex tag" not in missing.stderr
+    commit = cli("latest", TAG, "--commit", "abc")
+    assert "4 to 40 hex digits" in commit.stderr

@@ -168,7 +168,11 @@ def test_latest_picks_the_newest_matching_build(
             4,
             "no build found: a build of my-worker on branch nope",
         ),
-        (["latest", "my-worker", "--commit", "xyz"], 2, "--commit takes a hex commit prefix"),
+        (
+            ["latest", "my-worker", "--commit", "xyz"],
+            2,
+            "--commit takes a commit prefix of 4 to 40 hex digits",
+        ),
         (["latest", "my-worker", "--timeout", "5m"], 2, "--timeout needs --follow"),
     ],
 )

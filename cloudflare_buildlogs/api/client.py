@@ -19,8 +19,12 @@ import httpx
 from .. import __version__
 from ..analysis.untrusted import field
 from ..errors import (
+    EXPIRED_HINT,
     NOT_FOUND_HINT,
     PERMISSION_HINT,
+    REJECTED_HINT,
+    ROUTE_HINT,
+    WORKER_NOT_FOUND_HINT,
     ApiError,
     AuthError,
     CliError,
@@ -359,7 +363,12 @@ class Client:
                     "account-owned tokens are rejected by the Builds API: "
                     'create a user API token with "Workers CI Read"',
                 )
-            return AuthError(f"not authorised to read {what}: {detail}", PERMISSION_HINT)
+            if 9109 in codes:
+                return AuthError(f"the token was refused: {detail}", EXPIRED_HINT)
+            return AuthError(f"not authorised to read {what}: {detail}", REJECTED_HINT)
+        if 7000 in codes:
+            return NotFoundError(f"{what}: the API has no such route: {detail}", ROUTE_HINT)
         if status == 404 or codes & _ROUTE_CODES:
-            return NotFoundError(f"{what} not found: {detail}", NOT_FOUND_HINT)
+            hint = WORKER_NOT_FOUND_HINT if what.startswith("Worker") else NOT_FOUND_HINT
+            return NotFoundError(f"{what} not found: {detail}", hint)
         return ApiError(f"the API refused the request for {what}: {detail}")

@@ -190,7 +190,9 @@ def latest_command(
         from ..commands.options import LatestOptions
 
         if commit is not None and commit.upper() != "HEAD" and not SHA_RE.fullmatch(commit):
-            raise UsageError(f"--commit takes a hex commit prefix or HEAD, not {commit!r}")
+            raise UsageError(
+                f"--commit takes a commit prefix of 4 to 40 hex digits, or HEAD; not {commit!r}"
+            )
         if all_workers and workers:
             raise UsageError("--all cannot be combined with Worker names")
         opts = LatestOptions(

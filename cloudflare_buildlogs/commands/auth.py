@@ -129,7 +129,8 @@ def run_status(opts: ApiOptions, env: Env) -> ExitCode:
             "credential",
             "none",
             AuthError(
-                "no credentials", "set CLOUDFLARE_API_TOKEN, or run `cf-buildlogs auth login`"
+                f"no credentials: {settings.why_no_credentials}",
+                "set CLOUDFLARE_API_TOKEN, or run `cf-buildlogs auth login`",
             ),
         )
     else:
@@ -158,9 +159,10 @@ def _check(
             return
         expiry = f", expires {info.expires_on}" if info.expires_on else ", no expiry"
         if info.status != "active":
+            when = f", expires {info.expires_on}" if info.expires_on else ""
             report.fail(
                 "token",
-                f"{info.status}{expiry}",
+                f"{info.status}{when}",
                 AuthError(f"the token is {info.status}", USER_TOKEN_HINT),
             )
             return

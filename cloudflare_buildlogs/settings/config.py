@@ -7,6 +7,7 @@ flag > environment > the active profile in config.toml > built-in default.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from ..errors import ConfigError, UsageError
 from ..models import Credentials
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
+_ACCOUNT_RE = re.compile(r"[0-9a-fA-F]{32}")
 CONFIG_FILE_NAME = "config.toml"
 
 
@@ -85,6 +87,7 @@ class Settings(NamedTuple):
     api_url: Setting
     cache: CacheSettings
     warnings: tuple[str, ...] = ()
+    why_no_credentials: str = ""  # when `credentials` is None: what is missing, and the fix
 
     @property
     def accounts_file(self) -> Path:
@@ -263,6 +266,8 @@ def resolve(
     )
     credentials = _credentials(environ, entry, source)
     account = _pick(account_id, ENV_ACCOUNT, environ, entry, "account_id", source)
+    if account.source in ("flag", ENV_ACCOUNT):  # a profile's is checked when used
+        check_account(account)
     if account.value is None and credentials is not None:
         from .accounts import remembered_account  # only when the account is unset
 
@@ -279,7 +284,35 @@ def resolve(
         api_url=url,
         cache=_cache(environ, file),
         warnings=file.warnings,
+        why_no_credentials="" if credentials else _why_none(environ, file, name, name_source),
     )
+
+
+def check_account(account: Setting) -> str | None:
+    """The account id, when it has the shape of one (32 hex digits); else a usage error that
+    says where it came from, before any request is made with it."""
+    if account.value is not None and not _ACCOUNT_RE.fullmatch(account.value):
+        given = "--account-id" if account.source == "flag" else account.source
+        raise ConfigError(
+            f"the account id {account.value!r} (from {given}) is not 32 hex digits",
+            "copy it from the dashboard: Workers & Pages, the Account ID on the right",
+        )
+    return account.value
+
+
+def _why_none(environ: Mapping[str, str], file: ConfigFile, name: str, source: str) -> str:
+    """Why no credential was found: the half of a legacy pair, a profile that is not there."""
+    if bool(environ.get(ENV_KEY)) != bool(environ.get(ENV_EMAIL)):
+        there, missing = (ENV_KEY, ENV_EMAIL) if environ.get(ENV_KEY) else (ENV_EMAIL, ENV_KEY)
+        return f"{there} is set but {missing} is not: the global API key needs both"
+    profiles = file.data.get("profiles", {})
+    if profiles and name not in profiles:
+        names = ", ".join(repr(p) for p in profiles)
+        how = "" if source == "flag" else " (choose one with --profile or default_profile)"
+        return f"there is no profile {name!r} in {file.path}; it has {names}{how}"
+    if file.profile(name).get("api_key") and not file.profile(name).get("email"):
+        return f"profile {name!r} has an api_key but no email: the global API key needs both"
+    return f"set {ENV_TOKEN}, or run `cf-buildlogs auth login`"
 
 
 def _cache(environ: Mapping[str, str], file: ConfigFile) -> CacheSettings:

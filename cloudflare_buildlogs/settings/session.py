@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..analysis.untrusted import field
 from ..env import Env
-from ..errors import AuthError, ConfigError, UsageError
+from ..errors import PERMISSION_HINT, AuthError, ConfigError, UsageError
 from ..models import Account, Credentials
 from . import config
 from .accounts import remember_account
@@ -45,13 +45,15 @@ class Session:
     @functools.cached_property
     def client(self) -> Client:
         settings = self.settings
+        if settings.credentials is None:
+            raise AuthError(f"no credentials: {settings.why_no_credentials}", PERMISSION_HINT)
         return self._stack.enter_context(
             make_client(self.env, settings, settings.credentials, self.opts.verbose)
         )
 
     @functools.cached_property
     def account_id(self) -> str:
-        account_id = self.settings.account_id.value
+        account_id = config.check_account(self.settings.account_id)
         if account_id is None:
             account_id = choose_account(self.client, self.env, interactive=False).id
             _remember_account(self.env, self.settings, account_id, self.opts.verbose)
