@@ -119,3 +119,23 @@ if __name__ == "__main__":
     for name in SHELLS:
         (FOLDER / f"cf-buildlogs.{name}").write_text(generated(name))
     sys.exit(0)
+
+
+def test_no_option_help_holds_an_apostrophe_that_zsh_would_drop() -> None:
+    """typer's zsh script quotes descriptions in single quotes and drops the apostrophes."""
+    import typer
+
+    from cloudflare_buildlogs.cli import app
+
+    root = typer.main.get_command(app)
+    found = []
+    stack = [root]
+    while stack:
+        command = stack.pop()
+        stack += list(getattr(command, "commands", {}).values())
+        found += [
+            f"{command.name} {p.name}"
+            for p in command.params
+            if "'" in (getattr(p, "help", "") or "")
+        ]
+    assert found == []

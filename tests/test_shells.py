@@ -96,6 +96,13 @@ def check_completes(terminal: Terminal, tabs: tuple[str, ...]) -> None:
     terminal.keys("cf-buildlogs get --time", *tabs)
     screen = terminal.wait_for("--timestamps", "--timeout")
     assert "--timestamps" in screen and "--timeout" in screen, screen
+    for typed, offered in (("--timestamps e", ("elapsed", "epoch")), ("--color a", ("always",))):
+        terminal.keys("C-c")
+        terminal.wait_for("READY")
+        terminal.keys("clear", "Enter")
+        terminal.keys(f"cf-buildlogs get x {typed}", *tabs)
+        screen = terminal.wait_for(*offered)  # values, not file names
+        assert all(word in screen for word in offered), screen
 
 
 def test_bash_with_bash_completion_as_the_readme_says(

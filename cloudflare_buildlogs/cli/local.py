@@ -40,7 +40,7 @@ def view_command(
         str,
         typer.Argument(
             metavar="FILE|-",
-            help="A log saved by --ndjson or --json, or the API's logs response; - reads stdin.",
+            help="A log saved by --ndjson or --json, or a logs response of the API; - reads stdin.",
         ),
     ],
     summary: SummaryOpt = False,
@@ -78,7 +78,7 @@ def view_command(
 
 
 cache_app = typer.Typer(
-    help="The local store of finished builds' logs.",
+    help="The local store of the logs of finished builds.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

@@ -4,6 +4,7 @@ The checks of what was typed are in `checks.py`."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,11 @@ def complete_profile(incomplete: str) -> list[str]:
     except UsageError:
         return []
     return [name for name in data.get("profiles", {}) if name.startswith(incomplete)]
+
+
+def choices(*values: str) -> Callable[[str], list[str]]:
+    """The completion of an option that takes one of a fixed set of values."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
 
 
 def complete_phase(incomplete: str) -> list[str]:
@@ -83,7 +89,14 @@ VerboseOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    str, typer.Option("--output", "-o", metavar="text|json|ndjson", help="Output format.")
+    str,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="text|json|ndjson",
+        help="Output format.",
+        autocompletion=choices("text", "json", "ndjson"),
+    ),
 ]
 LatestOutputOpt = Annotated[
     str,
@@ -92,17 +105,28 @@ LatestOutputOpt = Annotated[
         "-o",
         metavar="text|json|ndjson|markdown",
         help="Output format; with --summary: text, json or markdown.",
+        autocompletion=choices("text", "json", "ndjson", "markdown"),
     ),
 ]
 SummaryOutputOpt = Annotated[
-    str, typer.Option("--output", "-o", metavar="text|json|markdown", help="Output format.")
+    str,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="text|json|markdown",
+        help="Output format.",
+        autocompletion=choices("text", "json", "markdown"),
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --output json.")]
 NdjsonOpt = Annotated[bool, typer.Option("--ndjson", help="Shorthand for --output ndjson.")]
 TimestampsOpt = Annotated[
     str,
     typer.Option(
-        "--timestamps", metavar="local|utc|elapsed|epoch|none", help="How to show each line's time."
+        "--timestamps",
+        metavar="local|utc|elapsed|epoch|none",
+        help="How to show the time of each line.",
+        autocompletion=choices("local", "utc", "elapsed", "epoch", "none"),
     ),
 ]
 NoTimestampsOpt = Annotated[
@@ -114,6 +138,7 @@ ColorOpt = Annotated[
         "--color",
         metavar="auto|always|never",
         help="Colour: auto = only on a terminal (NO_COLOR and FORCE_COLOR honoured).",
+        autocompletion=choices("auto", "always", "never"),
     ),
 ]
 TailOpt = Annotated[int | None, typer.Option("--tail", metavar="N", help="Only the last N lines.")]
@@ -192,7 +217,7 @@ BuildArg = Annotated[
     str,
     typer.Argument(
         metavar="BUILD",
-        help="The build's UUID, or its dashboard URL (the account id then comes from it).",
+        help="The build UUID, or the dashboard URL of the build (its account id is then used).",
         show_default=False,
     ),
 ]
@@ -200,7 +225,7 @@ NoCacheOpt = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Neither read nor keep this build's log in the local store [env: "
+        help="Neither read nor keep the log of this build in the local store [env: "
         "CF_BUILDLOGS_NO_CACHE].",
     ),
 ]
@@ -214,7 +239,7 @@ WorkerArg = Annotated[
     typer.Argument(
         metavar="[WORKER]",
         autocompletion=complete_worker,
-        help="The Worker's name or 32-hex tag; default: the `name` in the nearest "
+        help="The name or 32-hex tag of the Worker; default: the `name` in the nearest "
         "wrangler.toml/json/jsonc.",
         show_default=False,
     ),
@@ -224,7 +249,7 @@ WorkersArg = Annotated[
     typer.Argument(
         metavar="[WORKER]...",
         autocompletion=complete_worker,
-        help="Workers' names or 32-hex tags; default: the `name` in the nearest "
+        help="Names or 32-hex tags of Workers; default: the `name` in the nearest "
         "wrangler.toml/json/jsonc.",
         show_default=False,
     ),
