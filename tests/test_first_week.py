@@ -172,3 +172,34 @@ def test_messages_name_the_real_cause_and_its_fix(
     assert missing.code == 4 and "32-hex tag" not in missing.stderr
     commit = cli("latest", TAG, "--commit", "abc")
     assert "4 to 40 hex digits" in commit.stderr
+
+
+def test_the_fake_by_hand_plays_workers_live_and_faults(tmp_path: Path) -> None:
+    """The README's development section: what the fake's command line offers."""
+    import sys
+
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "cloudflare_buildlogs.fake_api", "--workers", "2", "--live",
+         "--fault", "500@/logs*2"], stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert fake.stdout is not None
+        url = fake.stdout.readline().strip()
+        env = {
+            "PATH": str(BIN.parent), "CLOUDFLARE_API_BASE_URL": url,
+            "CLOUDFLARE_API_TOKEN": fake_api.DEMO_TOKEN,  # what the README says it accepts
+            "CLOUDFLARE_ACCOUNT_ID": fake_api.DEMO_ACCOUNT, "CF_BUILDLOGS_NO_CACHE": "1",
+            "CF_BUILDLOGS_CONFIG_DIR": str(tmp_path),
+        }  # fmt: skip
+        proc = subprocess.run(
+            [str(BIN), "latest", "worker-1", "worker-2", "--follow", "--ndjson", "--interval", "0.2"],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        fake.terminate()
+        fake.communicate()  # and its pipe closed
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    ends = [r for r in records if r["type"] == "end"]
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(r["worker"] for r in ends) == ["worker-1", "worker-2"]
+    assert sum(r["type"] == "line" for r in records) == 600

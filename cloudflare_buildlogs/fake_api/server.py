@@ -29,8 +29,10 @@ from .lines import (
 )
 from .state import (
     BASE_PATH,
+    DEMO_BUILD,
     FakeBuild,
     Fault,
+    Live,
     State,
     Token,
     build_json,
@@ -332,12 +334,34 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--adversarial", type=int, default=0,
         help=f"add a failed build of lines of N hostile characters each, as {ADVERSARIAL_BUILD}",
     )  # fmt: skip
+    parser.add_argument(
+        "--live", action="store_true",
+        help=f"play the demo's build {DEMO_BUILD} (and --workers' builds) live, from the queue",
+    )  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, default=0, metavar="N",
+        help="add N Workers named worker-1..N, each with a realistic build of 300 lines",
+    )  # fmt: skip
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="KIND[@PATH][*TIMES]",
+        help="misbehave: KIND one of Fault's kinds (429, 500, drop, slow, malformed, ...) on "
+        "requests whose path holds PATH (default /logs), TIMES times (default 1)",
+    )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="add this to every answer (a network)"
     )
     args = parser.parse_args(argv)
-    state = demo_state()
+    state = demo_state(live=args.live)
+    for index in range(1, args.workers + 1):
+        tag, uuid = f"{index:032x}", f"00000000-0000-4000-b000-{index:012d}"
+        state.scripts.append({"id": f"worker-{index}", "tag": tag})
+        live = Live(started=state.clock(), queued_s=index, lines_per_s=100) if args.live else None
+        state.add(FakeBuild(uuid, RealisticLines(300), worker_tag=tag, live=live))
+    for spec in args.fault:
+        rest, _, times = spec.partition("*")
+        kind, _, path = rest.partition("@")
+        state.faults.append(Fault(kind, times=int(times or 1), path=path or "/logs"))
     state.page_size = args.page_size
     state.latency = args.latency_ms / 1000
     for count in args.lines:
