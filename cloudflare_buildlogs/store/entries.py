@@ -184,7 +184,8 @@ class Store:
             return None
         except (Corrupt, OSError, ValueError, KeyError, TypeError) as exc:
             self.note(f"store: {path.name} is unusable ({exc}); deleted, reading from the API")
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder that is no folder holds nothing
+                path.unlink(missing_ok=True)
             return None
         if kept is not None:
             with contextlib.suppress(OSError):
