@@ -14,31 +14,23 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from ..analysis.pipeline import Pipeline
-from ..live.follow import Finished, Poller, follow
+from ..analysis.pipeline import Collector, Pipeline
+from ..env import Env
+from ..errors import ExitCode
+from ..live.follow import Clock, Finished, Poller, follow
 from ..live.paging import read_log
 from ..live.prefetch import prefetch
 from ..models import Build, LogLine
+from ..output.formats import OutputFormat, make_writer
 from ..output.stderr import Spinner, waiting_text
 from ..output.stream import Output
-from ..output.writers import BuildEnd
+from ..output.writers import BuildEnd, Writer
 from ..settings.session import Session
-
-if TYPE_CHECKING:
-    from ..store.entries import Entry
-    from ..store.writing import EntryWriter
-from typing import TYPE_CHECKING
-
-from ..analysis.pipeline import Collector
-from ..env import Env
-from ..errors import ExitCode
-from ..live.follow import Clock
-from ..output.formats import OutputFormat, make_writer
-from ..output.writers import Writer
 from .options import LogOptions
 
 if TYPE_CHECKING:
     from ..store.entries import Entry
+    from ..store.writing import EntryWriter
 
 
 class Reading:
