@@ -203,3 +203,34 @@ def test_the_fake_by_hand_plays_workers_live_and_faults(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(r["worker"] for r in ends) == ["worker-1", "worker-2"]
     assert sum(r["type"] == "line" for r in records) == 600
+
+
+def test_view_keeps_the_builds_of_several_workers_apart(
+    cli: Cli, state: fake_api.State, tmp_path: Path
+) -> None:
+    other = "b" * 32
+    state.scripts += [{"id": "api", "tag": TAG}, {"id": "web-app", "tag": other}]
+    state.add(fake_api.FakeBuild(BUILD, [[EPOCH + i, f"api {i}"] for i in range(3)]))
+    web = "aaaaaaaa-0000-4000-8000-000000000001"
+    lines = [[EPOCH, "Executing user deploy command: x"], [EPOCH + 1, "Error: web broke"]]
+    state.add(fake_api.FakeBuild(web, lines, worker_tag=other, outcome="fail"))
+    saved = tmp_path / "m.ndjson"
+    made = cli.shell(f"cf-buildlogs latest api web-app --ndjson --exit-status > {saved}")
+    assert made.code == 1, made.stderr
+    text = cli("view", str(saved), "--no-timestamps")
+    assert text.stdout.splitlines() == [
+        "api  api 0", "api  api 1", "api  api 2",
+        "web-app  Executing user deploy command: x", "web-app  Error: web broke",
+    ], text.stdout  # fmt: skip
+    again = cli("view", str(saved), "--ndjson").stdout
+    assert again == saved.read_text()  # records, ends and fields as `latest` wrote them
+    summaries = cli("view", str(saved), "--summary", "-o", "json").stdout
+    decoder, at, found = json.JSONDecoder(), 0, []
+    while at < len(summaries.strip()):
+        doc, at = decoder.raw_decode(summaries, at)
+        found.append(doc)
+        at += len(summaries[at:]) - len(summaries[at:].lstrip())
+    assert [(s["worker"], s["build_uuid"], s["lines"]) for s in found] == [
+        ("api", BUILD, 3), ("web-app", web, 2),
+    ]  # fmt: skip
+    assert found[1]["failed_phase"] == "deploy" and found[1]["errors_total"] == 1

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from ..analysis.pipeline import Pipeline
+from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import ExitCode, UsageError
 from ..models import Build, LogLine
-from ..output.formats import OutputFormat
-from ..store.saved import Saved, read_saved
+from ..output.formats import OutputFormat, SummaryFormat
+from ..output.palette import prefixes
+from ..output.stream import Output
+from ..store.saved import Part, Saved, read_saved, read_workers, several
 from .options import LogOptions, ViewOptions
 from .reading import close_output, copy_pages, open_output
 from .summary import summarize, summary_pipeline
@@ -47,7 +52,10 @@ def _build_of(saved: Saved) -> Build | None:
 def run_view(opts: ViewOptions, env: Env) -> ExitCode:
     """Render a saved log with every rendering option of `get`; no network, no credentials."""
     name = "<stdin>" if opts.source == "-" else opts.source
-    with _opened(opts.source, env) as stream:
+    with _opened(opts.source, env) as source:
+        opening, stream = _peeked(source)
+        if several(_record(opening)):  # `latest A B --ndjson`: each build kept apart
+            return _view_workers(env, opts.log, read_workers(enumerate(stream, 1), name))
         saved, pages = read_saved(stream, name)
         if opts.log.summary is not None:
             return _view_summary(env, pages, saved, opts.log)
@@ -72,4 +80,60 @@ def _view_summary(
     pipeline = summary_pipeline(opts)
     copy_pages(pages, pipeline)
     summarize(env, pipeline, saved.build_uuid or "", _build_of(saved), opts)
+    return ExitCode.OK
+
+
+def _peeked(source: Iterable[str]) -> tuple[str, Iterator[str]]:
+    """The first line that is not blank, and every line, that one included."""
+    head: list[str] = []
+    for text in source:
+        head.append(text)
+        if text.strip():
+            break
+    return (head[-1] if head else ""), itertools.chain(head, source)
+
+
+def _record(text: str) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _view_workers(env: Env, opts: LogOptions, parts: Iterator[Part]) -> ExitCode:
+    """Each Worker's build of a several-Workers file printed apart: text lines with the
+    Worker's name before them (padded to the longest name seen so far), ndjson records that
+    keep `worker` and `build_uuid`; with --summary, one summary a build, in the file's order."""
+    outputs: dict[tuple[str, str | None], Output | Pipeline] = {}
+    ends: dict[tuple[str, str | None], Saved] = {}
+    width = 0
+    for part in parts:
+        key = (part.worker, part.build_uuid)
+        width = max(width, len(field(part.worker)))
+        out = outputs.get(key)
+        if out is None:
+            prefix = prefixes([field(part.worker).ljust(width)], env.color(opts.color))[0]
+            out = outputs[key] = (
+                summary_pipeline(opts)
+                if opts.summary is not None
+                else open_output(env, opts, part.build_uuid, worker=part.worker, prefix=prefix)
+            )
+        if part.lines:
+            out.write(part.lines)
+        if part.end is not None:
+            ends[key] = part.end
+            if isinstance(out, Output):
+                out.release_tail()
+                keep = opts.output is OutputFormat.NDJSON
+                close_output(out, _build_of(part.end) if keep else None)
+    for key, out in outputs.items():
+        if isinstance(out, Pipeline):
+            saved = ends.get(key, Saved(build_uuid=key[1]))
+            build = _build_of(saved)
+            if key != next(iter(outputs)) and opts.summary is not SummaryFormat.JSON:
+                env.stdout.write("\n")  # apart, as `latest A B --summary` prints them
+            summarize(env, out, key[1] or "", build, opts, worker=key[0])
+        elif key not in ends:
+            out.release_tail()
+            close_output(out, None)
     return ExitCode.OK

@@ -9,9 +9,9 @@ Anything else is a `UsageError` naming the line where it went wrong.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple
 
 from ..errors import UsageError
 from ..models import LogLine, Unusable, is_uuid, parse_line, parse_lines
@@ -70,14 +70,14 @@ def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None
         saved.status, saved.outcome, saved.ended = status, outcome, True
 
 
-def read_saved(stream: TextIO, name: str) -> tuple[Saved, Iterator[list[LogLine]]]:
+def read_saved(stream: Iterable[str], name: str) -> tuple[Saved, Iterator[list[LogLine]]]:
     """What the file says of its build, and the pages of its lines in order: the first is
     filled in as the second is read (the end of a build comes last in a file)."""
     saved = Saved()
     return saved, _read(stream, name, saved)
 
 
-def _read(stream: TextIO, name: str, saved: Saved) -> Iterator[list[LogLine]]:
+def _read(stream: Iterable[str], name: str, saved: Saved) -> Iterator[list[LogLine]]:
     lines = iter(enumerate(stream, 1))
     number, first = next(((n, text) for n, text in lines if text.strip()), (1, ""))
     if not first:
@@ -238,3 +238,62 @@ def _json_tail(text: str, number: int, name: str, saved: Saved) -> None:
         raise _bad(name, number, f"not valid JSON: {exc}") from None
     if isinstance(tail, dict):
         _ended(saved, tail, name, number)
+
+
+class Part(NamedTuple):
+    """A piece of a several-Workers `--ndjson` file (`latest A B --ndjson`): lines of one
+    Worker's build, or (`end`) how that build ended."""
+
+    worker: str
+    build_uuid: str | None
+    lines: list[LogLine]
+    end: Saved | None = None
+
+
+def several(record: Any) -> bool:
+    """Whether a first record is of a several-Workers file: it names its Worker."""
+    return isinstance(record, dict) and isinstance(record.get("worker"), str)
+
+
+def read_workers(lines: Iterator[tuple[int, str]], name: str) -> Iterator[Part]:
+    """The parts of a several-Workers file, in the order written: runs of one Worker's lines
+    (at most PAGE a part), and each build's end; every record checked as `read_saved` does."""
+    run: list[LogLine] = []
+    key: tuple[str, str | None] | None = None
+    for number, text in lines:
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except _UNREADABLE as exc:
+            raise _bad(name, number, f"not valid JSON: {exc}") from None
+        if not several(record):
+            raise _bad(name, number, "not a record of several Workers (no `worker`)")
+        uuid = record.get("build_uuid")
+        if uuid is not None and not is_uuid(uuid):
+            raise _bad(name, number, "`build_uuid` is not a build UUID")
+        here = (field_text(record["worker"]), uuid)
+        if run and (here != key or len(run) >= PAGE):
+            assert key is not None
+            yield Part(key[0], key[1], run)
+            run = []
+        key = here
+        kind = record.get("type")
+        if kind == "line":
+            run.append(_record_line(record, name, number))
+        elif kind == "end":
+            if run:  # the build's last lines before its end
+                yield Part(here[0], uuid, run)
+                run = []
+            end = Saved()
+            _ended(end, {"status": None, **record}, name, number)
+            yield Part(here[0], uuid, [], end)
+        else:
+            raise _bad(name, number, "not a record of `--ndjson` output")
+    if run and key is not None:
+        yield Part(key[0], key[1], run)
+
+
+def field_text(value: str) -> str:
+    """A Worker's name from a file: a label, so at most 100 characters."""
+    return value[:100]
