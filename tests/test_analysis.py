@@ -317,7 +317,7 @@ def test_dashboard_urls_name_the_build_account_and_worker(given: str) -> None:
         (URL.replace(ACCT, "123"), "32 hex digits"),
         (URL.replace(UUID, "5b1d8f2e-nope"), "malformed"),
         (URL + "/extra", "not the dashboard URL of a build"),
-        ("5b1d8f2e", "not a build UUID or dashboard URL"),
+        ("5b1d8f2", "not a build UUID or dashboard URL"),
         ("", "not a build UUID"),
     ],
 )

@@ -106,3 +106,58 @@ def test_a_saved_file_is_checked_record_by_record(record: dict[str, object], wor
 def test_a_credential_is_a_value_that_never_shows_its_secret() -> None:
     assert Credentials("x", token="t" * 20).secrets == ("t" * 20,)
     assert "t" * 20 not in files.dumps_toml({"profiles": {"p": {"email": "e@x"}}})
+
+
+def test_view_of_several_workers_and_short_ids_in_process(tmp_path: Path) -> None:
+    """The same paths as test_first_week's end-to-end runs, counted by coverage."""
+    from cloudflare_buildlogs import cli
+
+    from .conftest import make_env
+
+    web = "aaaaaaaa-0000-4000-8000-000000000001"
+    records = [
+        {"type": "line", "epoch": 1, "message": "a", "worker": "api", "build_uuid": BUILD},
+        {"type": "end", "build_uuid": BUILD, "status": "stopped", "outcome": "success",
+         "lines": 1, "worker": "api"},
+        {"type": "line", "epoch": 2, "message": "Error: b", "worker": "web", "build_uuid": web},
+    ]  # fmt: skip
+    saved = tmp_path / "m.ndjson"
+    saved.write_text("\n" + "".join(json.dumps(r) + "\n" for r in records))
+    for args, expected in (
+        ([], "api  a\nweb  Error: b\n"),
+        (["--summary"], "api"),
+        (["--summary", "-o", "json"], '"worker": "web"'),
+        (["--tail", "1"], "web  Error: b\n"),
+    ):
+        io = make_env()
+        assert cli.run(["view", str(saved), "--no-timestamps", *args], io.env) == 0
+        assert expected in io.out.getvalue(), (args, io.out.getvalue())
+    saved.write_text(
+        json.dumps(records[0]) + "\n" + json.dumps({"type": "line", "epoch": 1}) + "\n"
+    )
+    io = make_env()
+    assert cli.run(["view", str(saved)], io.env) == 2 and ":2:" in io.err.getvalue()
+    saved.write_text(json.dumps(records[0]) + "\n{oops\n")
+    io = make_env()
+    assert cli.run(["view", str(saved)], io.env) == 2 and "not valid JSON" in io.err.getvalue()
+
+
+def test_short_ids_in_process(tmp_path: Path, state: object, server: object) -> None:
+    from cloudflare_buildlogs import cli, fake_api
+
+    from .conftest import api_environ, make_env
+
+    assert isinstance(state, fake_api.State) and isinstance(server, fake_api.FakeServer)
+    state.scripts.append({"id": "my-worker", "tag": fake_api.DEMO_WORKER_TAG})
+    state.add(fake_api.FakeBuild(BUILD, [[1, "one"]]))
+    state.add(fake_api.FakeBuild(BUILD[:8] + "-1111-4111-8111-111111111111", [[1, "two"]]))
+    environ = api_environ(server)
+    io = make_env(environ)
+    assert cli.run(["get", BUILD[:8], "--worker", "my-worker"], io.env) == 2
+    assert "2 builds start with" in io.err.getvalue()
+    io = make_env(environ)
+    assert cli.run(["get", BUILD[:9] + "0b0a", "--worker", "my-worker"], io.env) == 0
+    assert io.out.getvalue().endswith("one\n")
+    io = make_env(environ)
+    assert cli.run(["summary", "ffffffff"], io.env) == 2
+    assert "no build starts with ffffffff among the kept builds" in io.err.getvalue()

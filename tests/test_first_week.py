@@ -234,3 +234,24 @@ def test_view_keeps_the_builds_of_several_workers_apart(
         ("api", BUILD, 3), ("web-app", web, 2),
     ]  # fmt: skip
     assert found[1]["failed_phase"] == "deploy" and found[1]["errors_total"] == 1
+
+
+def test_a_build_is_found_by_the_short_id_the_tool_prints(
+    cli: Cli, state: fake_api.State, tmp_path: Path
+) -> None:
+    state.scripts.append({"id": "my-worker", "tag": TAG})
+    twin = BUILD[:8] + "-1111-4111-8111-111111111111"
+    state.add(fake_api.FakeBuild(BUILD, [[EPOCH, "the one"]]))
+    short = BUILD[:8]
+    unknown = cli("get", short)
+    assert unknown.code == 2 and f"no build starts with {short}" in unknown.stderr
+    named = cli("get", short, "--worker", "my-worker")
+    assert named.code == 0 and named.stdout.endswith("the one\n"), named.stderr
+    kept = cli("get", BUILD[:13])  # kept by the read above: no Worker needed
+    assert kept.code == 0 and kept.stdout == named.stdout
+    state.add(fake_api.FakeBuild(twin, [[EPOCH, "the other"]]))
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "wrangler.toml").write_text('name = "my-worker"\n')
+    both = run_in(tmp_path, cli, "summary", short)
+    assert both.returncode == 2 and "2 builds start with" in both.stderr and twin in both.stderr
+    assert cli("get", "5b1d").code == 2  # fewer than 8 hex digits: no build id at all

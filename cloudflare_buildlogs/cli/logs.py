@@ -46,6 +46,7 @@ from .options import (
     TimestampsOpt,
     VerboseOpt,
     WorkerArg,
+    WorkerOpt,
     WorkersArg,
 )
 
@@ -83,6 +84,7 @@ def get_command(
     phase: PhaseOpt = None,
     redact: RedactOpt = None,
     no_cache: NoCacheOpt = False,
+    worker: WorkerOpt = None,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -109,6 +111,7 @@ def get_command(
             build=ref,
             api=api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache),
             log=log_options(log, ViewFlags(errors, context, phase, redact)),
+            worker=worker,
         )
         return run_get(opts, env)
 
@@ -279,6 +282,7 @@ def summary_command(
     exit_status: ExitStatusOpt = False,
     color: ColorOpt = "auto",
     no_cache: NoCacheOpt = False,
+    worker: WorkerOpt = None,
     profile: ProfileOpt = None,
     account_id: AccountOpt = None,
     api_url: ApiUrlOpt = None,
@@ -306,7 +310,7 @@ def summary_command(
             summary=fmt,
         )
         api = api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache)
-        return run_get(GetOptions(ref, api, log), env)
+        return run_get(GetOptions(ref, api, log, worker), env)
 
     run_command(ctx, work)
 

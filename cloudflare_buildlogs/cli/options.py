@@ -234,6 +234,17 @@ BranchOpt = Annotated[
 ]
 
 
+WorkerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--worker",
+        "-w",
+        metavar="WORKER",
+        help="For a build named by the start of its UUID: the Worker whose recent builds to "
+        "look in (default: the Worker of the wrangler config here); kept builds too.",
+        autocompletion=complete_worker,
+    ),
+]
 WorkerArg = Annotated[
     str | None,
     typer.Argument(

@@ -46,6 +46,7 @@ class GetOptions(NamedTuple):
     build: BuildRef
     api: ApiOptions = ApiOptions()
     log: LogOptions = LogOptions()
+    worker: str | None = None  # --worker: where to find a build named by a short id
 
 
 class LatestOptions(NamedTuple):

@@ -28,10 +28,25 @@ URL_HINT = (
 
 
 class BuildRef(NamedTuple):
+    """A build as named: `short` when `uuid` is only the start of one (8 hex digits or more),
+    to be found among the kept builds and a Worker's recent ones."""
+
     uuid: str
     account_id: str | None = None
     worker: str | None = None
     environment: str | None = None
+    short: bool = False
+
+
+_TEMPLATE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_start(text: str) -> bool:
+    """Whether `text` is the start of a canonical UUID, of 8 hex digits at least."""
+    if not 8 <= len(text) < len(_TEMPLATE):
+        return False
+    return all((c in _HEX) if t == "x" else c == "-" for c, t in zip(text, _TEMPLATE, strict=False))
 
 
 def parse_build(value: str, account_flag: str | None = None) -> BuildRef:
@@ -39,6 +54,8 @@ def parse_build(value: str, account_flag: str | None = None) -> BuildRef:
     text = value.strip()
     if UUID_RE.fullmatch(text):
         return BuildRef(text.lower())
+    if _is_start(text.lower()):
+        return BuildRef(text.lower(), short=True)
     if not text.lower().startswith(("https://", "http://", "dash.cloudflare.com/")):
         raise UsageError(f"not a build UUID or dashboard URL: {value!r}", URL_HINT)
     ref = _from_url(text if "://" in text else f"https://{text}", value)
