@@ -109,11 +109,14 @@ class Redactor:
                 return MASK
             self.in_key = False
             message = MASK + message[end.start() :]
-        if _MAY_HOLD.search(folded(message)) is None:
+        lower = folded(message)
+        if _MAY_HOLD.search(lower) is None:
             return message
-        for pattern, lower in _RULES:
-            text = folded(message) if lower else message
-            message = _masked(message, [_secret(found) for found in pattern.finditer(text)])
+        for pattern, on_lower in _RULES:
+            spans = [_secret(found) for found in pattern.finditer(lower if on_lower else message)]
+            if spans:  # lowered again only when a rule changed the message
+                message = _masked(message, spans)
+                lower = folded(message)
         return self._keys(message)
 
     def _keys(self, message: str) -> str:
