@@ -27,10 +27,9 @@ def whole(session: Session, env: Env, ref: BuildRef, worker: str | None) -> Buil
     found: dict[str, str | None] = {}
     if session.store is not None:
         for entry in session.store.entries():
-            if entry.api_url == session.api_url and entry.account_id == session.account_id:
-                found.update(
-                    {entry.build_uuid: None} if entry.build_uuid.startswith(ref.uuid) else {}
-                )
+            ours = entry.api_url == session.api_url and entry.account_id == session.account_id
+            if ours and entry.build_uuid.startswith(ref.uuid):
+                found[entry.build_uuid] = None
     name = worker or _folder_worker(env)
     if name is not None:
         (named,) = resolve_workers(session, [name])
@@ -38,7 +37,7 @@ def whole(session: Session, env: Env, ref: BuildRef, worker: str | None) -> Buil
             session.account_id, named.tag, per_page=50, max_pages=1
         )
         found.update(
-            {b.build_uuid: named.name for b in builds if b.build_uuid.startswith(ref.uuid)}
+            (b.build_uuid, named.name) for b in builds if b.build_uuid.startswith(ref.uuid)
         )
     where = "the kept builds" + (f" and the 50 newest builds of {name}" if name else "")
     if len(found) == 1:

@@ -10,7 +10,6 @@ line carries its Worker: a padded, coloured name in text, `worker` and `build_uu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -18,7 +17,7 @@ from ..analysis.phases import FAILED_OUTCOMES
 from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import AuthError, ExitCode, NotFoundError, UsageError, WaitTimeout
-from ..models import Build
+from ..models import Build, is_hex32
 from ..output.formats import OutputFormat
 from ..output.palette import prefixes
 from ..output.stderr import Spinner, summary
@@ -36,8 +35,6 @@ from .reading import (
     read_now,
     stored_entry,
 )
-
-TAG_RE = re.compile(r"[0-9a-f]{32}")
 
 
 class Worker(NamedTuple):
@@ -75,7 +72,7 @@ def resolve_worker(session: Session, given: str | None, env: Env) -> Worker:
 def resolve_workers(session: Session, names: Sequence[str]) -> list[Worker]:
     """Each Worker's tag: a tag as given, names through one read of the scripts list."""
     tags: dict[str, str] = {}
-    named = [n for n in names if not TAG_RE.fullmatch(n.lower())]
+    named = [n for n in names if not is_hex32(n.lower())]
     if named:
         try:
             scripts = session.client.list_scripts(session.account_id)
@@ -88,7 +85,7 @@ def resolve_workers(session: Session, names: Sequence[str]) -> list[Worker]:
         tags = {script.name: script.tag for script in scripts}
     workers = []
     for name in names:
-        if TAG_RE.fullmatch(name.lower()):
+        if is_hex32(name.lower()):
             workers.append(Worker(None, name.lower()))
         elif name in tags:
             workers.append(Worker(name, tags[name]))

@@ -109,8 +109,9 @@ def summarize(
     elif fmt is SummaryFormat.MARKDOWN:
         env.stdout.write(to_markdown(summary))
     elif fmt is SummaryFormat.TEXT:
-        if env.stdout_tty or env.color(opts.color):  # --color always: the layout, in a pipe too
-            draw(summary, env.stdout, env.color(opts.color), env.width)
+        color = env.color(opts.color)
+        if env.stdout_tty or color:  # --color always: the layout, in a pipe too
+            draw(summary, env.stdout, color, env.width)
         else:
             env.stdout.write(to_text(summary))
     else:

@@ -7,7 +7,6 @@ flag > environment > the active profile in config.toml > built-in default.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -19,7 +18,6 @@ from ..errors import ConfigError, UsageError
 from ..models import Credentials
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
-_ACCOUNT_RE = re.compile(r"[0-9a-fA-F]{32}")
 CONFIG_FILE_NAME = "config.toml"
 
 
@@ -291,7 +289,9 @@ def resolve(
 def check_account(account: Setting) -> str | None:
     """The account id, when it has the shape of one (32 hex digits); else a usage error that
     says where it came from, before any request is made with it."""
-    if account.value is not None and not _ACCOUNT_RE.fullmatch(account.value):
+    from .buildref import ACCOUNT_RE  # the shape of an account id, wherever it is given
+
+    if account.value is not None and not ACCOUNT_RE.fullmatch(account.value):
         given = "--account-id" if account.source == "flag" else account.source
         raise ConfigError(
             f"the account id {account.value!r} (from {given}) is not 32 hex digits",
