@@ -145,6 +145,11 @@ class Env:
         from .analysis.untrusted import strip_escapes
 
         cleaned = strip_escapes(text).replace("\t", " ")
+        if "::" in cleaned:  # no line of it can be read as a GitHub workflow command
+            cleaned = "\n".join(
+                f"cf-buildlogs: {line}" if line.lstrip().startswith("::") else line
+                for line in cleaned.split("\n")
+            )
         self.stderr.write(mark + self.redact(cleaned) + "\n")
         self.stderr.flush()
 

@@ -18,6 +18,7 @@ class ExitCode(enum.IntEnum):
     NOT_FOUND = 4
     API = 5
     TIMEOUT = 6
+    NOT_DEPLOYED = 7  # --require-deploy: the build succeeded but deployed nothing
     INTERRUPTED = 130
 
 

@@ -191,6 +191,9 @@ class Build(NamedTuple):
     commit_hash: str | None
     commit_message: str | None
     trigger_source: str | None
+    # "Get build by UUID" gives it once the build made a preview; added after the store's
+    # first entries, which lack it (so it has a default).
+    preview_url: str | None = None
 
     @property
     def stopped(self) -> bool:
@@ -229,6 +232,7 @@ class Build(NamedTuple):
             commit_hash=_text(meta.get("commit_hash")),
             commit_message=_text(meta.get("commit_message")),
             trigger_source=_text(meta.get("build_trigger_source")),
+            preview_url=_text(data.get("preview_url")),
         )
 
 

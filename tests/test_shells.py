@@ -96,7 +96,11 @@ def check_completes(terminal: Terminal, tabs: tuple[str, ...]) -> None:
     terminal.keys("cf-buildlogs get --time", *tabs)
     screen = terminal.wait_for("--timestamps", "--timeout")
     assert "--timestamps" in screen and "--timeout" in screen, screen
-    for typed, offered in (("--timestamps e", ("elapsed", "epoch")), ("--color a", ("always",))):
+    for typed, offered in (
+        ("--timestamps e", ("elapsed", "epoch")),
+        ("--color a", ("always",)),
+        ("--ci g", ("github",)),
+    ):
         terminal.keys("C-c")
         terminal.wait_for("READY")
         terminal.keys("clear", "Enter")

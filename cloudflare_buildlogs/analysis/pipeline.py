@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..models import MESSAGE, NUMBER, PHASE, LogLine, Tracked
 
 if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
+    from .deploy import DeployReader
     from .hints import Hint
     from .redact import Redactor
 
@@ -92,13 +93,16 @@ class Group:
 
 class Collector:
     """What a summary tells of the errors: the first ERRORS_KEPT error lines, their count,
-    each phase's first ERRORS_KEPT error lines with context, and the hints they call for.
-    Memory is bounded by those numbers, not by the log."""
+    each phase's first ERRORS_KEPT error lines with context, and the hints they call for;
+    and what the deploy phase deployed (`deploys`). Memory is bounded by those numbers, not
+    by the log."""
 
     def __init__(self, context: int) -> None:
+        from .deploy import DeployReader
         from .hints import hints_for
 
         self.hints_for = hints_for
+        self.deploys: DeployReader = DeployReader()
         self.filter = ContextFilter(context)
         self.errors: list[Tracked] = []
         self.total = 0
@@ -110,6 +114,7 @@ class Collector:
         self._pending: deque[tuple[Tracked, bool]] = deque(maxlen=context)
 
     def observe(self, lines: Sequence[Tracked]) -> None:
+        self.deploys.observe(lines)
         for line, error in self.filter.filter(lines):
             if line[NUMBER] != self._last + 1:  # a new group begins
                 self._group = None

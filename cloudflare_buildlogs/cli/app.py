@@ -22,7 +22,8 @@ Examples:
   cf-buildlogs list -o json | jq -r '.[0].build_uuid'
 
 Exit status: 0 done (with --follow/--exit-status: the build succeeded), 1 the build failed,
-2 usage, 3 credentials or permission, 4 not found, 5 API or network, 6 --timeout, 130 Ctrl-C.
+2 usage, 3 credentials or permission, 4 not found, 5 API or network, 6 --timeout,
+7 --require-deploy and nothing was deployed, 130 Ctrl-C.
 """
 
 app = typer.Typer(

@@ -4,14 +4,14 @@ value is a usage error (exit 2) with one line that says what is wrong, before an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ..errors import UsageError
 
 if TYPE_CHECKING:  # the commands import httpx: only the commands that run pay for it
     from ..commands.options import LogOptions
-    from ..output.formats import OutputFormat, SummaryFormat
+    from ..output.formats import CiMode, OutputFormat, SummaryFormat
     from ..settings.buildref import BuildRef
     from ..settings.session import ApiOptions
 
@@ -125,6 +125,8 @@ class LogFlags(NamedTuple):
     interval: float = 2.0
     timeout: str | None = None
     exit_status: bool = False
+    ci: str | None = None  # None: as the environment says
+    require_deploy: bool = False
 
 
 class ViewFlags(NamedTuple):
@@ -137,8 +139,20 @@ class ViewFlags(NamedTuple):
     summary: bool = False
 
 
-def log_options(flags: LogFlags, view: ViewFlags, waits: bool = False) -> LogOptions:
-    """The log options of `get` and `latest`, checked together; `waits` for `latest --wait`."""
+def ci_mode(choice: str | None, environ: Mapping[str, str]) -> CiMode:
+    """--ci, else what the environment says (GITHUB_ACTIONS, GITLAB_CI)."""
+    from ..output.formats import CiMode
+
+    if choice is not None:
+        _choice("--ci", choice, CiMode, [m.value for m in CiMode])
+    return CiMode.detect(choice, environ)
+
+
+def log_options(
+    flags: LogFlags, view: ViewFlags, waits: bool = False, environ: Mapping[str, str] | None = None
+) -> LogOptions:
+    """The log options of `get`, `latest` and `view`, checked together; `waits` for `latest
+    --wait`; `environ` tells whether this runs in CI."""
     from ..commands.options import DEFAULT_WAIT, LogOptions
     from ..output.formats import OutputFormat
     from ..output.timestamps import TimestampMode
@@ -174,12 +188,14 @@ def log_options(flags: LogFlags, view: ViewFlags, waits: bool = False) -> LogOpt
         follow=flags.follow,
         interval=flags.interval,
         timeout=DEFAULT_WAIT if flags.timeout is None else parse_duration(flags.timeout),
-        exit_status=flags.exit_status,
+        exit_status=flags.exit_status or flags.require_deploy,
         errors=view.errors,
         context=check_context(view.context),
         phases=check_phases(view.phase),
         redact=markdown if view.redact is None else view.redact,
         summary=summary,
+        ci=ci_mode(flags.ci, environ or {}),
+        require_deploy=flags.require_deploy,
     )
 
 

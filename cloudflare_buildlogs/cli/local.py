@@ -8,6 +8,7 @@ from ..env import Env
 from .app import app, run_command
 from .checks import LogFlags, ViewFlags, api_options, log_options
 from .options import (
+    CiOpt,
     ColorOpt,
     ContextOpt,
     ErrorsOpt,
@@ -55,6 +56,7 @@ def view_command(
     context: ContextOpt = 3,
     phase: PhaseOpt = None,
     redact: RedactOpt = None,
+    ci: CiOpt = None,
 ) -> None:
     """Print a saved log: this tool's JSON output, or the API's.
 
@@ -64,14 +66,16 @@ def view_command(
     """
     log = LogFlags(
         output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
-        no_timestamps=no_timestamps, color=color, tail=tail,
+        no_timestamps=no_timestamps, color=color, tail=tail, ci=ci,
     )  # fmt: skip
 
     def work(env: Env) -> int:
         from ..commands.options import ViewOptions
         from ..commands.view import run_view
 
-        opts = log_options(log, ViewFlags(errors, context, phase, redact, summary))
+        opts = log_options(
+            log, ViewFlags(errors, context, phase, redact, summary), environ=env.environ
+        )
         return run_view(ViewOptions(source, opts), env)
 
     run_command(ctx, work)

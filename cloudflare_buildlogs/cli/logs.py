@@ -14,6 +14,7 @@ from .checks import (
     api_options,
     check_build,
     check_context,
+    ci_mode,
     color_choice,
     log_options,
     output_format,
@@ -24,6 +25,7 @@ from .options import (
     ApiUrlOpt,
     BranchOpt,
     BuildArg,
+    CiOpt,
     ColorOpt,
     ContextOpt,
     ErrorsOpt,
@@ -39,6 +41,7 @@ from .options import (
     PhaseOpt,
     ProfileOpt,
     RedactOpt,
+    RequireDeployOpt,
     SummaryOpt,
     SummaryOutputOpt,
     TailOpt,
@@ -61,6 +64,7 @@ Examples:
   cf-buildlogs get https://dash.cloudflare.com/$ACCOUNT/workers/services/view/my-worker/production/builds/$BUILD
   cf-buildlogs get $BUILD --errors -C 5
   cf-buildlogs get $BUILD --phase install,build --redact
+  cf-buildlogs get $BUILD --exit-status --require-deploy    # exit 7 when nothing was deployed
 """
 
 
@@ -79,6 +83,8 @@ def get_command(
     interval: IntervalOpt = 2.0,
     timeout: TimeoutOpt = None,
     exit_status: ExitStatusOpt = False,
+    require_deploy: RequireDeployOpt = False,
+    ci: CiOpt = None,
     errors: ErrorsOpt = False,
     context: ContextOpt = 3,
     phase: PhaseOpt = None,
@@ -99,7 +105,7 @@ def get_command(
     log = LogFlags(
         output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
         no_timestamps=no_timestamps, color=color, tail=tail, follow=follow, interval=interval,
-        timeout=timeout, exit_status=exit_status,
+        timeout=timeout, exit_status=exit_status, ci=ci, require_deploy=require_deploy,
     )  # fmt: skip
 
     def work(env: Env) -> int:
@@ -110,7 +116,7 @@ def get_command(
         opts = GetOptions(
             build=ref,
             api=api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache),
-            log=log_options(log, ViewFlags(errors, context, phase, redact)),
+            log=log_options(log, ViewFlags(errors, context, phase, redact), environ=env.environ),
             worker=worker,
         )
         return run_get(opts, env)
@@ -127,6 +133,7 @@ Examples:
   cf-buildlogs latest --summary -o markdown >> "$GITHUB_STEP_SUMMARY"
   git push && cf-buildlogs latest --all --commit HEAD --wait --follow   # every Worker of a repo
   cf-buildlogs latest api web --ndjson | jq -c 'select(.type == "end")'
+  cf-buildlogs latest --commit "$GITHUB_SHA" --wait --follow   # a GitHub job: groups, annotations
 """
 
 
@@ -164,6 +171,8 @@ def latest_command(
     interval: IntervalOpt = 2.0,
     timeout: TimeoutOpt = None,
     exit_status: ExitStatusOpt = False,
+    require_deploy: RequireDeployOpt = False,
+    ci: CiOpt = None,
     errors: ErrorsOpt = False,
     context: ContextOpt = 3,
     phase: PhaseOpt = None,
@@ -185,7 +194,7 @@ def latest_command(
     log = LogFlags(
         output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
         no_timestamps=no_timestamps, color=color, tail=tail, follow=follow, interval=interval,
-        timeout=timeout, exit_status=exit_status,
+        timeout=timeout, exit_status=exit_status, ci=ci, require_deploy=require_deploy,
     )  # fmt: skip
 
     def work(env: Env) -> int:
@@ -205,7 +214,12 @@ def latest_command(
             commit=commit.lower() if commit else None,
             wait=wait,
             api=api_options(profile, account_id, api_url, verbose, no_cache),
-            log=log_options(log, ViewFlags(errors, context, phase, redact, summary), waits=wait),
+            log=log_options(
+                log,
+                ViewFlags(errors, context, phase, redact, summary),
+                waits=wait,
+                environ=env.environ,
+            ),
         )
         return run_latest_any(opts, env)
 
@@ -280,6 +294,8 @@ def summary_command(
     context: ContextOpt = 3,
     redact: RedactOpt = None,
     exit_status: ExitStatusOpt = False,
+    require_deploy: RequireDeployOpt = False,
+    ci: CiOpt = None,
     color: ColorOpt = "auto",
     no_cache: NoCacheOpt = False,
     worker: WorkerOpt = None,
@@ -304,10 +320,12 @@ def summary_command(
         fmt = summary_format(output, json_)
         log = LogOptions(
             color=color_choice(color),
-            exit_status=exit_status,
+            exit_status=exit_status or require_deploy,
             context=check_context(context),
             redact=fmt.value == "markdown" if redact is None else redact,
             summary=fmt,
+            ci=ci_mode(ci, env.environ),
+            require_deploy=require_deploy,
         )
         api = api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache)
         return run_get(GetOptions(ref, api, log, worker), env)

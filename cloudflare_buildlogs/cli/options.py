@@ -229,6 +229,25 @@ NoCacheOpt = Annotated[
         "CF_BUILDLOGS_NO_CACHE].",
     ),
 ]
+CiOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ci",
+        metavar="github|gitlab|none",
+        help="CI mode for the text output: GitHub groups, annotations and step files, or GitLab "
+        "sections [default: from GITHUB_ACTIONS or GITLAB_CI].",
+        autocompletion=choices("github", "gitlab", "none"),
+        show_default=False,
+    ),
+]
+RequireDeployOpt = Annotated[
+    bool,
+    typer.Option(
+        "--require-deploy",
+        help="Exit 7 when the build succeeded but deployed nothing (no version id in its "
+        "log); implies --exit-status.",
+    ),
+]
 BranchOpt = Annotated[
     str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
 ]

@@ -11,30 +11,35 @@ line carries its Worker: a padded, coloured name in text, `worker` and `build_uu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..analysis.phases import FAILED_OUTCOMES
 from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import AuthError, ExitCode, NotFoundError, UsageError, WaitTimeout
 from ..models import Build, is_hex32
-from ..output.formats import OutputFormat
+from ..output.formats import CiMode, OutputFormat
 from ..output.palette import prefixes
 from ..output.stderr import Spinner, summary
 from ..output.stream import Output
 from ..output.timestamps import format_duration
 from ..settings.session import Session, open_session
-from .log import print_log
+from .log import end_summary, print_log
 from .options import LatestOptions, Target
 from .reading import (
     Reading,
     close_output,
+    exit_for,
     follow_builds,
     make_poller,
     open_output,
     read_now,
     stored_entry,
 )
+
+if TYPE_CHECKING:
+    from ..output.ci import Spans
+    from ..output.summary import Summary as SummaryFacts
 
 
 class Worker(NamedTuple):
@@ -218,12 +223,15 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
             return _summaries(session, env, workers, [b for b in builds if b], opts)
         labels = [w.label for w in workers]
         shown = prefixes(labels, env.color(opts.log.color))
+        spans = _spans(opts)
         readings = [
-            Reading(_opener(env, opts, prefix, label), build)
+            Reading(_opener(env, opts, prefix, label, spans), build)
             for prefix, label, build in zip(shown, labels, found, strict=True)
         ]
         timed_out = _read(session, env, readings, workers, opts, commit)
-    return _report(env, labels, readings, workers, timed_out, opts, commit)
+        account_id = session.account_id
+    ending = _Ending(labels, readings, workers, timed_out, account_id)
+    return _report(env, ending, opts, commit)
 
 
 def _summaries(
@@ -232,24 +240,48 @@ def _summaries(
     """One summary a Worker, in the order given (with --follow once every build has stopped);
     text and Markdown apart by a blank line, JSON a stream of objects (`jq` reads them)."""
     from ..output.formats import SummaryFormat
-    from .summary import print_summary, wait_stopped
+    from .ci import tell_ci
+    from .summary import read_summary, summary_exit, wait_stopped
 
     if opts.log.follow:
         builds = wait_stopped(session, env, opts.log, builds)
-    failed = False
+    summaries = []
     for index, (worker, build) in enumerate(zip(workers, builds, strict=True)):
         if index and opts.log.summary is not SummaryFormat.JSON:
             env.stdout.write("\n")
         kept = stored_entry(session, build.build_uuid)
         target = Target(build.build_uuid, worker.label, worker.name)
-        print_summary(session, env, target, kept.build if kept else build, opts.log, kept)
-        failed = failed or build.outcome in FAILED_OUTCOMES
-    told = opts.log.follow or opts.log.exit_status
-    return ExitCode.BUILD_FAILED if failed and told else ExitCode.OK
+        summaries.append(
+            read_summary(session, env, target, kept.build if kept else build, opts.log, kept)
+        )
+    if not (opts.log.follow or opts.log.exit_status):
+        return ExitCode.OK
+    tell_ci(env, opts.log, summaries, inline=False)
+    codes = [summary_exit(env, s, opts.log) for s in summaries if s.build and s.build.stopped]
+    return _worst(codes)
 
 
-def _opener(env: Env, opts: LatestOptions, prefix: str, label: str) -> Callable[[str], Output]:
-    return lambda uuid: open_output(env, opts.log, uuid, worker=label, prefix=prefix)
+def _worst(codes: Sequence[ExitCode]) -> ExitCode:
+    """Several builds' status: a failure beats a success that deployed nothing."""
+    for code in (ExitCode.BUILD_FAILED, ExitCode.NOT_DEPLOYED):
+        if code in codes:
+            return code
+    return ExitCode.OK
+
+
+def _spans(opts: LatestOptions) -> Spans | None:
+    """One span of CI output open at a time on the one stdout every Worker's writer shares."""
+    if opts.log.ci is CiMode.NONE:
+        return None
+    from ..output.ci import Spans
+
+    return Spans()
+
+
+def _opener(
+    env: Env, opts: LatestOptions, prefix: str, label: str, spans: Spans | None
+) -> Callable[[str], Output]:
+    return lambda uuid: open_output(env, opts.log, uuid, worker=label, prefix=prefix, spans=spans)
 
 
 def _read(
@@ -301,42 +333,60 @@ def _waiting_for(
     return "builds still running"
 
 
-def _report(
-    env: Env,
-    labels: list[str],
-    readings: list[Reading],
-    workers: list[Worker],
-    timed_out: bool,
-    opts: LatestOptions,
-    commit: str | None,
-) -> ExitCode:
-    """One line a Worker on stderr, and the command's exit status (README, "Every Worker of a
-    push at once")."""
-    width = max(len(field(label)) for label in labels)
-    failed = False
-    for label, reading in zip(labels, readings, strict=True):
+class _Ending(NamedTuple):
+    """How the reading of several Workers' builds ended."""
+
+    labels: list[str]
+    readings: list[Reading]
+    workers: list[Worker]
+    timed_out: bool
+    account_id: str | None
+
+
+def _report(env: Env, ending: _Ending, opts: LatestOptions, commit: str | None) -> ExitCode:
+    """One line a Worker on stderr, CI told of the builds that stopped, and the command's exit
+    status (README, "Every Worker of a push at once")."""
+    width = max(len(field(label)) for label in ending.labels)
+    codes, summaries = [], []
+    for label, reading, worker in zip(ending.labels, ending.readings, ending.workers, strict=True):
         build = reading.build
         if build is None:
             line = f"no build found after {format_duration(opts.log.timeout)}"
         elif build.stopped:
             line = summary(build, _lines_read(reading.out), None, named=False)
-            if build.outcome in FAILED_OUTCOMES:
-                failed = True
-                tracker = reading.out.tracker if reading.out is not None else None
-                phase = tracker.phase if tracker is not None else None
-                line += f" · failed in {phase}" if phase else ""
+            told = None
+            if reading.out is not None:
+                target = Target(build.build_uuid, label, worker.name)
+                told = end_summary(ending.account_id, target, build, reading.out)
+            if told is not None:
+                summaries.append(told)
+                line += _ended(told)
+            codes.append(exit_for(build, told and told.deployed, opts.log.require_deploy))
         else:
             line = f"build {build.build_uuid[:8]} still {build.status.value}"
-            if timed_out:
+            if ending.timed_out:
                 line += f" after {format_duration(opts.log.timeout)}"
         env.error_line(f"{field(label):<{width}}  {line}")
-    if failed:  # a failed build's status beats the timeout's
+    from .ci import tell_ci
+
+    tell_ci(env, opts.log, summaries, inline=opts.log.output is OutputFormat.TEXT)
+    if ExitCode.BUILD_FAILED in codes:  # a failed build's status beats the timeout's
         return ExitCode.BUILD_FAILED
-    if timed_out:  # said, and its exit status set, by the one translator of errors
-        what = _waiting_for(readings, workers, opts, commit)
+    if ending.timed_out:  # said, and its exit status set, by the one translator of errors
+        what = _waiting_for(ending.readings, ending.workers, opts, commit)
         after = format_duration(opts.log.timeout)
         raise WaitTimeout(f"gave up after {after}: {what}", "raise --timeout to wait longer")
-    return ExitCode.OK
+    return _worst(codes)
+
+
+def _ended(s: SummaryFacts) -> str:
+    """` · failed in deploy`, ` · deployed 8c2f1a4e`, ` · deployed nothing`."""
+    if s.build is not None and s.build.outcome in FAILED_OUTCOMES:
+        return f" · failed in {s.failed_phase}" if s.failed_phase else ""
+    version = next((d.version_id for d in s.deployments if d.version_id), None)
+    if version is not None:
+        return f" · deployed {version[:8]}"
+    return " · deployed nothing" if s.deployed is False else ""
 
 
 def _lines_read(out: Output | None) -> int:

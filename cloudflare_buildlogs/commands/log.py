@@ -4,10 +4,13 @@ command says of it on stderr (its outcome, where it failed) and its exit status.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..analysis.untrusted import field, shortened
 from ..env import Env
 from ..errors import ExitCode
 from ..models import MESSAGE, NUMBER, Build
+from ..output.formats import OutputFormat
 from ..output.stderr import Spinner, write_summary
 from ..output.stream import Output
 from ..settings.buildref import dashboard_url
@@ -24,6 +27,9 @@ from .reading import (
     open_output,
     stored_entry,
 )
+
+if TYPE_CHECKING:
+    from ..output.summary import Summary
 
 
 def _still(reading: Reading) -> str:
@@ -103,8 +109,14 @@ def _after_log(
         )
         return ExitCode.OK
     write_summary(env, build, out.lines_read, target.label, env.color(opts.color, stderr=True))
-    _failure_detail(env, session, target, build, out)
-    return exit_for(build)
+    summary = end_summary(session.account_id, target, build, out)
+    if summary is None:
+        return exit_for(build, None, opts.require_deploy)
+    end_detail(env, summary, out)
+    from .ci import tell_ci
+
+    tell_ci(env, opts, [summary], inline=opts.output is OutputFormat.TEXT)
+    return exit_for(build, summary.deployed, opts.require_deploy)
 
 
 def _build(session: Session, build_uuid: str) -> Build:
@@ -115,15 +127,35 @@ def _in_phases(opts: LogOptions) -> str:
     return f" (phases {', '.join(sorted(opts.phases))})" if opts.phases else ""
 
 
-def _failure_detail(env: Env, session: Session, target: Target, build: Build, out: Output) -> None:
-    """Under a followed build's summary: where it failed and its first error line, and the
-    dashboard link when the Worker's name is known."""
-    collector = out.collector
-    if collector is not None and out.tracker is not None and not build.succeeded:
-        from ..analysis.phases import FAILED_OUTCOMES
+def end_summary(
+    account_id: str | None, target: Target, build: Build, out: Output
+) -> Summary | None:
+    """What the output learnt of a build it read to its end (its phases, errors, what it
+    deployed), when it watched for it: the facts of its closing lines and of CI's files."""
+    if out.collector is None or out.tracker is None:
+        return None
+    from ..output.summary import make_summary
 
-        phase = out.tracker.phase if build.outcome in FAILED_OUTCOMES else None
-        first = collector.first_error(phase)
+    return make_summary(
+        build.build_uuid,
+        build,
+        out.tracker,
+        out.collector,
+        account_id=account_id,
+        worker=target.label,
+        url=dashboard_url(account_id, target.name, build.build_uuid, target.environment),
+    )
+
+
+def end_detail(env: Env, summary: Summary, out: Output) -> None:
+    """Under a build's closing line: where it failed and its first error line, what it
+    deployed (or that it deployed nothing, and why), and the dashboard link when known."""
+    from ..output.summary import deployment_lines
+
+    build = summary.build
+    if build is not None and not build.succeeded and out.collector is not None:
+        phase = summary.failed_phase
+        first = out.collector.first_error(phase)
         where = f"failed in phase {phase}" if phase else "first error"
         if first is not None:
             env.error_line(
@@ -131,6 +163,9 @@ def _failure_detail(env: Env, session: Session, target: Target, build: Build, ou
             )
         elif phase:
             env.error_line(f"  {where}; no error line found")
-    url = dashboard_url(session.account_id, target.name, build.build_uuid, target.environment)
-    if url is not None and collector is not None:
-        env.error_line(f"  {url}")
+    for line in deployment_lines(summary):
+        env.error_line(f"  {line}")
+    if summary.not_deployed is not None:
+        env.error_line(f"  hint: {summary.not_deployed.text}")
+    if summary.url is not None:
+        env.error_line(f"  {summary.url}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..output.formats import OutputFormat, SummaryFormat
+from ..output.formats import CiMode, OutputFormat, SummaryFormat
 from ..output.timestamps import TimestampMode
 from ..settings.buildref import BuildRef
 from ..settings.session import ApiOptions
@@ -26,6 +26,8 @@ class LogOptions(NamedTuple):
     phases: frozenset[str] | None = None
     redact: bool = False
     summary: SummaryFormat | None = None  # print the summary instead of the log
+    ci: CiMode = CiMode.NONE  # GitHub's groups and files, GitLab's sections (README, "In CI")
+    require_deploy: bool = False  # a success that deployed nothing is exit 7
 
 
 class Target(NamedTuple):

@@ -21,7 +21,7 @@ from ..live.follow import Clock, Finished, Poller, follow
 from ..live.paging import read_log
 from ..live.prefetch import prefetch
 from ..models import Build, LogLine
-from ..output.formats import OutputFormat, make_writer
+from ..output.formats import CiMode, OutputFormat, make_writer
 from ..output.stderr import Spinner, waiting_text
 from ..output.stream import Output
 from ..output.writers import BuildEnd, Writer
@@ -29,6 +29,7 @@ from ..settings.session import Session
 from .options import LogOptions
 
 if TYPE_CHECKING:
+    from ..output.ci import Spans
     from ..store.entries import Entry
     from ..store.writing import EntryWriter
 
@@ -242,8 +243,12 @@ def make_poller(session: Session, env: Env, opts: LogOptions, what: Callable[[],
     return poller
 
 
-def exit_for(build: Build) -> ExitCode:
-    return ExitCode.OK if build.succeeded else ExitCode.BUILD_FAILED
+def exit_for(build: Build, deployed: bool | None = None, require_deploy: bool = False) -> ExitCode:
+    """A stopped build's exit status; with --require-deploy, a success that deployed nothing
+    (no version id in its log, or skipped) is exit 7 (README, "What was deployed")."""
+    if not build.succeeded:
+        return ExitCode.BUILD_FAILED
+    return ExitCode.NOT_DEPLOYED if require_deploy and deployed is not True else ExitCode.OK
 
 
 def open_output(
@@ -253,14 +258,19 @@ def open_output(
     *,
     worker: str | None = None,
     prefix: str = "",
+    spans: Spans | None = None,
 ) -> Output:
     """The writer for the format, behind the pipeline when anything needs line numbers or
-    phases: JSON forms, filters, redaction, a terminal's view, or a followed build's end.
-    `worker` (and its text `prefix`) when several Workers are printed at once."""
+    phases: JSON forms, filters, redaction, a terminal's view, CI's groups, or the build's end
+    (its failure, what it deployed). `worker` (and its text `prefix`) when several Workers
+    are printed at once, their CI groups in one `spans`."""
+    ci = opts.ci if opts.output is OutputFormat.TEXT else CiMode.NONE
     terminal = opts.output is OutputFormat.TEXT and env.stdout_tty and worker is None
     color = env.color(opts.color)
     writer: Writer
-    if terminal:
+    if ci is not CiMode.NONE:
+        writer = _ci_writer(env, opts, ci, color, prefix, worker, spans)
+    elif terminal:
         from ..output.terminal import TerminalWriter
 
         writer = TerminalWriter(
@@ -278,14 +288,44 @@ def open_output(
             prefix=prefix,
             extra=None if worker is None else {"worker": worker, "build_uuid": build_uuid or ""},
         )
-    # Several Workers: each one's failed phase closes the command's report.
-    track = terminal or opts.follow or opts.output is not OutputFormat.TEXT or worker is not None
+    # The build's end is told (what failed, what it deployed): with --follow, --exit-status,
+    # and for several Workers, whose report ends the command.
+    ends = opts.follow or opts.exit_status or worker is not None
+    track = terminal or ends or ci is not CiMode.NONE
+    track = track or opts.output is not OutputFormat.TEXT or opts.errors or opts.redact
+    # The step summary of a failed build shows its error lines with context.
+    context = opts.context if opts.ci is CiMode.GITHUB else 0
     return Output(
         writer,
-        track=track or opts.errors or opts.redact or opts.phases is not None,
+        track=track or opts.phases is not None,
         tail=opts.tail,
         redact=opts.redact,
         phases=opts.phases,
         context=opts.context if opts.errors else None,
-        collector=Collector(0) if opts.follow else None,
+        collector=Collector(context) if ends else None,
+    )
+
+
+def _ci_writer(
+    env: Env,
+    opts: LogOptions,
+    ci: CiMode,
+    color: bool,
+    prefix: str,
+    worker: str | None,
+    spans: Spans | None,
+) -> Writer:
+    from ..output.ci import GithubWriter, GitlabWriter, Spans
+
+    kind = GithubWriter if ci is CiMode.GITHUB else GitlabWriter
+    return kind(
+        env.stdout,
+        opts.timestamps,
+        color,
+        opts.follow,
+        opts.errors,
+        prefix,
+        spans=spans or Spans(),
+        worker=worker,
+        now=env.now,
     )

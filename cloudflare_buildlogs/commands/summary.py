@@ -9,7 +9,7 @@ from ..analysis.pipeline import Collector, Discard, Pipeline
 from ..env import Env
 from ..errors import ExitCode
 from ..models import Build
-from ..output.formats import SummaryFormat, assert_never
+from ..output.formats import CiMode, SummaryFormat, assert_never
 from ..output.stderr import Spinner, waiting_text, write_summary
 from ..settings.buildref import dashboard_url
 from ..settings.session import Session
@@ -17,6 +17,7 @@ from .options import LogOptions, Target
 from .reading import exit_for, make_poller, read_whole
 
 if TYPE_CHECKING:
+    from ..output.summary import Summary
     from ..store.entries import Entry
 
 
@@ -29,10 +30,42 @@ def print_summary(
     kept: Entry | None = None,
 ) -> ExitCode:
     """Read the whole log (the build's state was read first) and print its summary; the log
-    comes from the store when kept, and is kept when the build has stopped."""
+    comes from the store when kept, and is kept when the build has stopped. With --follow or
+    --exit-status, the build's outcome is the exit status, and CI is told."""
+    summary = read_summary(session, env, target, build, opts, kept)
+    if not ((opts.exit_status or opts.follow) and build.stopped):
+        return ExitCode.OK
+    from .ci import tell_ci
+
+    tell_ci(env, opts, [summary], inline=False)
+    return summary_exit(env, summary, opts)
+
+
+def summary_exit(env: Env, summary: Summary, opts: LogOptions) -> ExitCode:
+    """A stopped build's exit status; every exit but 0 says why on stderr: the outcome."""
+    build = summary.build
+    assert build is not None
+    code = exit_for(build, summary.deployed, opts.require_deploy)
+    if code is not ExitCode.OK:
+        color = env.color(opts.color, stderr=True)
+        write_summary(env, build, summary.lines, summary.worker, color)
+        if code is ExitCode.NOT_DEPLOYED:
+            env.error_line("  deployed nothing, and --require-deploy asks for a deployment")
+    return code
+
+
+def read_summary(
+    session: Session,
+    env: Env,
+    target: Target,
+    build: Build,
+    opts: LogOptions,
+    kept: Entry | None = None,
+) -> Summary:
+    """Read the whole log (from the store when kept) and print its summary."""
     pipeline = summary_pipeline(opts)
     read_whole(session, target.build_uuid, build, kept, pipeline)
-    summarize(
+    return summarize(
         env,
         pipeline,
         target.build_uuid,
@@ -42,13 +75,6 @@ def print_summary(
         worker=target.label,
         environment=target.environment,
     )
-    if (opts.exit_status or opts.follow) and build.stopped:
-        code = exit_for(build)
-        if code is not ExitCode.OK:  # every exit but 0 says why on stderr: the outcome
-            color = env.color(opts.color, stderr=True)
-            write_summary(env, build, pipeline.tracker.count, target.label, color)
-        return code
-    return ExitCode.OK
 
 
 def wait_stopped(session: Session, env: Env, opts: LogOptions, builds: list[Build]) -> list[Build]:
@@ -88,7 +114,7 @@ def summarize(
     account_id: str | None = None,
     worker: str | None = None,
     environment: str | None = None,
-) -> None:
+) -> Summary:
     """The summary of the log `pipeline` has read, printed in the format asked for; what is
     known of the account and the Worker makes the dashboard link."""
     from ..output.summary import draw, make_summary, to_json, to_markdown, to_text
@@ -112,8 +138,14 @@ def summarize(
         color = env.color(opts.color)
         if env.stdout_tty or color:  # --color always: the layout, in a pipe too
             draw(summary, env.stdout, color, env.width)
+        elif opts.ci is CiMode.GITHUB:  # no line of it can act as a workflow command
+            from ..output.ci import new_token
+
+            token = new_token()
+            env.stdout.write(f"::stop-commands::{token}\n{to_text(summary)}::{token}::\n")
         else:
             env.stdout.write(to_text(summary))
     else:
         assert_never(fmt)
     env.stdout.flush()
+    return summary

@@ -231,7 +231,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_build(self, token: Token, uuid: str, **_: Any) -> dict[str, Any]:
         build = self._build(uuid, token)
-        return envelope(build_json(build, self.server.state.clock()))
+        result = build_json(build, self.server.state.clock())
+        if build.preview_url is not None and result["status"] == "stopped":
+            result["preview_url"] = build.preview_url
+        return envelope(result)
 
     def route_logs(
         self, token: Token, uuid: str, query: dict[str, str], fault: Fault | None, **_: Any

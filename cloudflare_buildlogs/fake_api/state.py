@@ -72,6 +72,7 @@ class FakeBuild:
     live: Live | None = None
     appears_at: float | None = None  # on the state's clock: unknown to the API before then
     stopped_on: str = "2023-11-14T22:15:03Z"  # when a build that is not live stopped
+    preview_url: str | None = None  # given by "get build by UUID" only, once it stopped
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import NoReturn, TextIO
 
 from .timestamps import TimestampMode
@@ -26,6 +27,25 @@ class SummaryFormat(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+
+
+class CiMode(str, enum.Enum):
+    """Where the text output is read (README, "In CI"); see `ci.py`."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    NONE = "none"
+
+    @classmethod
+    def detect(cls, choice: str | None, environ: Mapping[str, str]) -> CiMode:
+        """`--ci` when given; else GitHub Actions or GitLab CI, as their runners say."""
+        if choice is not None:
+            return cls(choice)
+        if environ.get("GITHUB_ACTIONS") == "true":
+            return cls.GITHUB
+        if environ.get("GITLAB_CI") == "true":
+            return cls.GITLAB
+        return cls.NONE
 
 
 def make_writer(

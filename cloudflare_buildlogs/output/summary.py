@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
+from ..analysis.deploy import Deployment, deployed, false_green_hint
 from ..analysis.hints import Hint
 from ..analysis.phases import PhaseReport, Tracker, failed_phase, report
 from ..analysis.pipeline import Collector, Group
@@ -46,6 +47,9 @@ class Summary(NamedTuple):
     errors_total: int
     groups: list[Group]
     hints: list[Hint]
+    deployments: list[Deployment]
+    deployed: bool | None  # README, "What was deployed": None while running or failed
+    not_deployed: Hint | None  # why a success deployed nothing, when its log tells (in hints)
 
 
 def make_summary(
@@ -61,6 +65,10 @@ def make_summary(
     """The summary's facts; `url` the build's dashboard page, when known."""
     phases = report(tracker, build)
     failed = failed_phase(phases)
+    deployments = collector.deploys.deployments
+    did_deploy = deployed(build, deployments)
+    hints = list(collector.hints.values())
+    why = false_green_hint(collector.deploys) if did_deploy is False else None
     return Summary(
         build_uuid=build_uuid,
         account_id=account_id,
@@ -73,7 +81,10 @@ def make_summary(
         errors=collector.errors,
         errors_total=collector.total,
         groups=collector.groups_of(failed),
-        hints=list(collector.hints.values()),
+        hints=[why, *hints] if why is not None else hints,
+        deployments=deployments,
+        deployed=did_deploy,
+        not_deployed=why,
     )
 
 
@@ -128,11 +139,14 @@ def to_json(s: Summary) -> dict[str, Any]:
         ],
         "errors_total": s.errors_total,
         "hints": [{"text": h.text, "url": h.url} for h in s.hints],
+        "deployments": [d.to_json(build.preview_url if build else None) for d in s.deployments],
+        "deployed": s.deployed,
     }
 
 
 # Every field from outside passes through `quote`: `field` for text, `code` for Markdown.
 Quote = Callable[[object], str]
+Redact = Callable[[str], str]
 
 
 def verdict(s: Summary, quote: Quote = field) -> str:
@@ -169,6 +183,39 @@ def _facts(s: Summary, quote: Quote = field) -> list[str]:
     return [f for f in facts if f]
 
 
+FALSE_GREEN = "deployed nothing: the build succeeded, but its log shows no version id"
+URLS_SHOWN = 3  # of a deployment's URLs, in the text forms; JSON has them all
+
+
+def deployment_lines(s: Summary, quote: Quote = field, url: Quote = field) -> list[str]:
+    """What the build deployed, a line a deployment with a version id, or the false green;
+    `quote` shows a value from the log, `url` a URL (Markdown links only some)."""
+    if s.deployed is False:
+        return [FALSE_GREEN]
+    record_preview = s.build.preview_url if s.build is not None else None
+    out = []
+    for d in s.deployments:
+        if not d.version_id:
+            continue
+        who = f"{quote(d.worker)} " if d.worker else ""
+        if d.kind == "version":
+            words = [f"uploaded {who}version {quote(d.version_id)} (not deployed)"]
+            preview = d.preview_url or record_preview
+            words += [f"preview {url(p)}" for p in (preview, d.preview_alias_url) if p]
+        else:
+            words = [f"deployed {who}version {quote(d.version_id)}"]
+            words += [url(u) for u in d.urls[:URLS_SHOWN]]
+            if len(d.urls) > URLS_SHOWN:
+                words.append(f"{len(d.urls) - URLS_SHOWN} more URLs")
+        out.append(" · ".join(words))
+    return out
+
+
+def _md_url(value: object) -> str:
+    text = str(value)
+    return link(text, text) if linkable(text) else code(text)
+
+
 def _duration(p: PhaseReport) -> str:
     return "" if p.duration is None else format_duration(p.duration)
 
@@ -186,13 +233,14 @@ def _in_failed(s: Summary) -> bool:
 LONGEST = 1000
 
 
-def _group_lines(group: Group, width: int) -> list[str]:
+def _group_lines(group: Group, width: int, redact: Redact | None = None) -> list[str]:
     """`117: message` for an error line, `116- message` for context, as `grep -n` prints; a
     line break inside a message repeats the line's prefix."""
     out = []
     for line, error in group.lines:
         lead = f"{line[NUMBER]:>{width}}{':' if error else '-'} "
-        text = shortened(strip_escapes(shown_frame(line[MESSAGE])).replace("\t", " "), LONGEST)
+        message = line[MESSAGE] if redact is None else redact(line[MESSAGE])
+        text = shortened(strip_escapes(shown_frame(message)).replace("\t", " "), LONGEST)
         out.append(lead + continued(text, lead))
     return out
 
@@ -202,12 +250,12 @@ def _number_width(s: Summary) -> int:
     return len(str(last))
 
 
-def _error_block(s: Summary) -> list[str]:
+def _error_block(s: Summary, redact: Redact | None = None) -> list[str]:
     width, out = _number_width(s), []
     for index, group in enumerate(s.groups):
         if index:
             out.append("--")
-        out += _group_lines(group, width)
+        out += _group_lines(group, width, redact)
     return out
 
 
@@ -215,6 +263,7 @@ def to_text(s: Summary) -> str:
     out = [title(s), " · ".join(_facts(s))]
     if s.url:
         out.append(s.url)
+    out += deployment_lines(s)
     if s.phases:
         rows = [("phase", "started", "duration", "lines", "status")]
         rows += [
@@ -238,19 +287,28 @@ _HEX = re.compile(r"[0-9a-f]{1,8}")
 _EMOJI = {"success": "✅", "skipped": "⏭️", "fail": "❌", "cancelled": "⛔", "terminated": "⛔"}
 
 
-def to_markdown(s: Summary) -> str:
+def to_markdown(s: Summary, brief: bool = False, redact: Redact | None = None) -> str:
     """Markdown in which nothing from outside is read as markup: untrusted text only inside
-    code, links only to the hosts `untrusted.linkable` allows (README, "Security")."""
+    code, links only to the hosts `untrusted.linkable` allows (README, "Security"). `brief`:
+    the heading, the link and what was deployed only (a CI job's summary of a success);
+    `redact` masks the error lines' secrets, for a summary read through no redactor."""
     build = s.build
     mark = "⏳" if build is None or not build.stopped else _EMOJI.get(build.outcome or "", "⚠️")
+    mark = "⚠️" if s.deployed is False else mark
     what = f"{code(s.worker)}: build" if s.worker else "Build"
     joiner = ", " if build is None else " "
-    out = [f"### {mark} {what}{joiner}{verdict(s, code)}", ""]
+    nothing = ", deployed nothing" if s.deployed is False else ""
+    out = [f"### {mark} {what}{joiner}{verdict(s, code)}{nothing}", ""]
     short = s.build_uuid[:8]
     label = f"build {short}" if _HEX.fullmatch(short) else f"build {code(s.build_uuid)}"
     facts = [link(label, s.url) if s.url else code(s.build_uuid)] if s.build_uuid else []
     facts.append(f"{s.lines:,} line{'s' * (s.lines != 1)}")
     out += [" · ".join(facts + _facts(s, code)[1:]), ""]
+    deploys = deployment_lines(s, code, _md_url)
+    if deploys:
+        out += [f"- {line[0].upper()}{line[1:]}" for line in deploys] + [""]
+    if brief:  # a false green keeps its hint: why nothing was deployed
+        return "\n".join(out + (_md_hints(s) if s.deployed is False else [])).rstrip() + "\n"
     if s.phases:
         out += ["| phase | duration | lines | status |", "| --- | --- | ---: | --- |"]
         for p in s.phases:
@@ -258,14 +316,19 @@ def to_markdown(s: Summary) -> str:
             out.append(f"| {p.name} | {_duration(p)} | {p.lines} | {status} |")
         out.append("")
     if s.groups:
-        block = "\n".join(_error_block(s))
+        block = "\n".join(_error_block(s, redact))
         ticks = fence(block)
         out += [f"**{_error_heading(s)}**", "", f"{ticks}text", block, ticks, ""]
-    if s.hints:  # the advice is the tool's own text; a URL from the log is linked only if allowed
-        out += ["**Hints**", ""]
-        out += [f"- {h.text}" + (f" ({link('docs', h.url)})" if h.url else "") for h in s.hints]
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out + _md_hints(s)).rstrip() + "\n"
+
+
+def _md_hints(s: Summary) -> list[str]:
+    """The advice is the tool's own text; a URL from the log is linked only if allowed."""
+    if not s.hints:
+        return []
+    out = ["**Hints**", ""]
+    out += [f"- {h.text}" + (f" ({link('docs', h.url)})" if h.url else "") for h in s.hints]
+    return [*out, ""]
 
 
 def draw(s: Summary, stream: TextIO, color: bool, width: int) -> None:
@@ -288,6 +351,8 @@ def _draw(s: Summary, console: Console) -> None:
     console.print(Text(" · ".join(_facts(s)), style="dim"))
     if s.url:
         console.print(Text(s.url, style=f"link {s.url}"))
+    for line in deployment_lines(s):
+        console.print(Text(line, style="yellow" if s.deployed is False else "green"))
     if s.phases:
         table = Table(box=None, pad_edge=False, header_style="bold")
         for name in ("phase", "started", "duration", "lines", "status"):

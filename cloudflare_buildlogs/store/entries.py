@@ -62,8 +62,15 @@ def build_record(build: Build) -> dict[str, Any]:
     return record
 
 
+# Fields added to the build record after entries were first kept: an entry without them is read.
+OPTIONAL = frozenset(Build._field_defaults)
+
+
 def _build_from(record: Any) -> Build:
-    if not isinstance(record, dict) or set(record) != set(Build._fields):
+    if not isinstance(record, dict):
+        raise ValueError("not a build record")
+    fields = set(Build._fields)
+    if set(record) - fields or fields - set(record) - OPTIONAL:
         raise ValueError("not a build record")
     return Build(**{**record, "status": BuildStatus(record["status"])})
 
