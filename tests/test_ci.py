@@ -379,3 +379,42 @@ def test_no_stderr_line_can_act_either() -> None:
     captured.env.error_line("note:\n  ::add-mask::x\n::error::y")
     runner = Runner(captured.err.getvalue())
     assert runner.commands == [] and runner.printed[0] == "note:"
+
+
+def test_view_of_a_saved_several_workers_log_groups_each_workers_phases(
+    cli: Cli, state: fake_api.State, tmp_path: Path
+) -> None:
+    for index, (name, log) in enumerate((("api", SUCCESS_LOG), ("web", FAILED_LOG))):
+        tag = f"{index + 1:032x}"
+        state.scripts.append({"id": name, "tag": tag})
+        add(
+            state,
+            log + HOSTILE,
+            "fail",
+            uuid=f"00000000-0000-4000-b000-{index:012d}",
+            worker_tag=tag,
+        )
+    saved = tmp_path / "both.ndjson"
+    saved.write_text(cli("latest", "api", "web", "--ndjson", "--exit-status").stdout)
+    # Interleaved as a followed read writes them: a few lines of one, then of the other.
+    records = saved.read_text().splitlines()
+    api = [r for r in records if '"worker": "api"' in r]
+    web = [r for r in records if '"worker": "web"' in r]
+    mixed = (
+        [r for pair in zip(api, web, strict=False) for r in pair]
+        + api[len(web) :]
+        + web[len(api) :]
+    )
+    saved.write_text("\n".join(mixed) + "\n")
+    done = cli("view", str(saved), "--no-timestamps", "--ci", "github")
+    runner = Runner(done.stdout)
+    assert {c.name for c in runner.commands} <= OURS
+    depth = 0
+    for command in runner.commands:  # never two groups open at once
+        depth += {"group": 1, "endgroup": -1}.get(command.name, 0)
+        assert depth in (0, 1)
+    assert depth == 0
+    assert runner.printed == cli("view", str(saved), "--no-timestamps").stdout.removesuffix(
+        "\n"
+    ).split("\n")
+    assert {title for title, _ in runner.groups} >= {"api initialize", "web deploy"}

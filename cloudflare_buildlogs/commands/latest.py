@@ -18,7 +18,7 @@ from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import AuthError, ExitCode, NotFoundError, UsageError, WaitTimeout
 from ..models import Build, is_hex32
-from ..output.formats import CiMode, OutputFormat
+from ..output.formats import OutputFormat
 from ..output.palette import prefixes
 from ..output.stderr import Spinner, summary
 from ..output.stream import Output
@@ -34,6 +34,7 @@ from .reading import (
     make_poller,
     open_output,
     read_now,
+    shared_spans,
     stored_entry,
 )
 
@@ -223,7 +224,7 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
             return _summaries(session, env, workers, [b for b in builds if b], opts)
         labels = [w.label for w in workers]
         shown = prefixes(labels, env.color(opts.log.color))
-        spans = _spans(opts)
+        spans = shared_spans(opts.log)
         readings = [
             Reading(_opener(env, opts, prefix, label, spans), build)
             for prefix, label, build in zip(shown, labels, found, strict=True)
@@ -267,15 +268,6 @@ def _worst(codes: Sequence[ExitCode]) -> ExitCode:
         if code in codes:
             return code
     return ExitCode.OK
-
-
-def _spans(opts: LatestOptions) -> Spans | None:
-    """One span of CI output open at a time on the one stdout every Worker's writer shares."""
-    if opts.log.ci is CiMode.NONE:
-        return None
-    from ..output.ci import Spans
-
-    return Spans()
 
 
 def _opener(

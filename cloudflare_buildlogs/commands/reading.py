@@ -306,6 +306,15 @@ def open_output(
     )
 
 
+def shared_spans(opts: LogOptions) -> Spans | None:
+    """For several Workers' outputs on the one stdout: one CI group or section open at a time."""
+    if opts.ci is CiMode.NONE:
+        return None
+    from ..output.ci import Spans
+
+    return Spans()
+
+
 def _ci_writer(
     env: Env,
     opts: LogOptions,

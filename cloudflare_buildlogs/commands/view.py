@@ -18,7 +18,7 @@ from ..output.palette import prefixes
 from ..output.stream import Output
 from ..store.saved import Part, Saved, read_saved, read_workers, several
 from .options import LogOptions, ViewOptions
-from .reading import close_output, copy_pages, open_output
+from .reading import close_output, copy_pages, open_output, shared_spans
 from .summary import summarize, summary_pipeline
 
 
@@ -107,6 +107,7 @@ def _view_workers(env: Env, opts: LogOptions, parts: Iterator[Part]) -> ExitCode
     outputs: dict[tuple[str, str | None], Output | Pipeline] = {}
     ends: dict[tuple[str, str | None], Saved] = {}
     width = 0
+    spans = shared_spans(opts)
     for part in parts:
         key = (part.worker, part.build_uuid)
         width = max(width, len(field(part.worker)))
@@ -116,7 +117,9 @@ def _view_workers(env: Env, opts: LogOptions, parts: Iterator[Part]) -> ExitCode
             out = outputs[key] = (
                 summary_pipeline(opts)
                 if opts.summary is not None
-                else open_output(env, opts, part.build_uuid, worker=part.worker, prefix=prefix)
+                else open_output(
+                    env, opts, part.build_uuid, worker=part.worker, prefix=prefix, spans=spans
+                )
             )
         if part.lines:
             out.write(part.lines)
