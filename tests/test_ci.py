@@ -238,6 +238,11 @@ def test_a_false_green_warns_sets_its_outputs_and_exits_7_with_require_deploy(
     assert "| phase |" not in summary  # a success's summary is brief
     # Without --require-deploy the same build is a success.
     assert github(cli, tmp_path, "latest", "my-worker", "--follow")[0].code == 0
+    # A Markdown summary on stdout is the user's to put in the step summary: not written twice.
+    done, pairs, summary = github(
+        cli, tmp_path, "latest", "my-worker", "--follow", "--summary", "-o", "markdown"
+    )
+    assert done.stdout.startswith("### ⚠️") and summary == "" and pairs["deployed"] == "false"
 
 
 def test_json_forms_are_the_same_bytes_in_ci(

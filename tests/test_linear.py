@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from cloudflare_buildlogs.analysis.classify import is_error, page_may_have_errors
+from cloudflare_buildlogs.analysis.deploy import DeployReader
 from cloudflare_buildlogs.analysis.hints import hints_for
 from cloudflare_buildlogs.analysis.phases import marker_phase
 from cloudflare_buildlogs.analysis.redact import Redactor
@@ -23,6 +24,7 @@ from cloudflare_buildlogs.analysis.untrusted import (
     sanitize,
     strip_escapes,
 )
+from cloudflare_buildlogs.output.ci import escape_data, escape_property, section_name
 from cloudflare_buildlogs.settings.wrangler import loads_jsonc
 
 SMALL = 4_000
@@ -56,6 +58,15 @@ def _after(head: str, unit: str) -> Callable[[int], str]:
 
 def _redact(line: str) -> str:
     return Redactor()(line)
+
+
+def _deploy(line: str) -> object:
+    """One line of the deploy phase read for what it deployed, after a `Deployed` line so that
+    indented lines are read as triggers."""
+    reader = DeployReader()
+    reader.observe([(0, 0.0, False, "Deployed w triggers (1 sec)", 1, "deploy")])
+    reader.observe([(0, 0.0, False, line, 2, "deploy")])
+    return reader.deployments
 
 
 def _jsonc(text: str) -> object:
@@ -112,6 +123,17 @@ ADVERSARIAL = {
     "markdown: backtick runs": (code, _repeat("``` ")),
     "markdown: a fence's backticks": (fence, _repeat("`")),
     "links: many labels": (linkable, _after("https://", "a.")),
+    "deploy: Uploaded with parentheses that never close": (_deploy, _repeat("Uploaded a (1 (")),
+    "deploy: Uploaded, a name of blanks": (_deploy, _after("Uploaded ", " ")),
+    "deploy: a banner's blanks": (_deploy, _after("⛅️ wrangler ", " ")),
+    "deploy: a version id of blanks": (_deploy, _after("Current Version ID:", " ")),
+    "deploy: a preview URL": (_deploy, _after("Version Preview URL: https://", "a")),
+    "deploy: a trigger line": (_deploy, _after("  https://", "a ")),
+    "deploy: line breaks": (_deploy, _repeat("Uploaded a (1 sec)\n  https://x\n")),
+    "deploy: a startup time": (_deploy, _after("Worker Startup Time: ", "9")),
+    "ci: escaping data": (escape_data, _repeat("%\r\n\x1b[")),
+    "ci: escaping a property": (escape_property, _repeat("%:,")),
+    "ci: a section name": (lambda t: section_name(t, "deploy"), _repeat("a-")),
     "jsonc: empty comments": (_jsonc, _repeat("/**/")),
     "jsonc: comments before a closing bracket": (_jsonc, _after('{"a": 1,', "/**/ ")),
     "jsonc: comment openings": (_jsonc, _repeat("/*")),

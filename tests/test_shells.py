@@ -99,7 +99,7 @@ def check_completes(terminal: Terminal, tabs: tuple[str, ...]) -> None:
     for typed, offered in (
         ("--timestamps e", ("elapsed", "epoch")),
         ("--color a", ("always",)),
-        ("--ci g", ("github",)),
+        ("--ci git", ("github", "gitlab")),
     ):
         terminal.keys("C-c")
         terminal.wait_for("READY")

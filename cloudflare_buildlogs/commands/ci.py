@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..env import Env
-from ..output.formats import CiMode
+from ..output.formats import CiMode, SummaryFormat
 from .options import LogOptions
 
 if TYPE_CHECKING:
@@ -33,8 +33,10 @@ def tell_ci(env: Env, opts: LogOptions, summaries: Sequence[Summary], *, inline:
         stream = env.stdout if inline else env.stderr
         stream.write(text)
         stream.flush()
-    markdown = "\n".join(to_markdown(s, brief=_succeeded(s), redact=redact) for s in stopped)
-    _append(env, "GITHUB_STEP_SUMMARY", markdown)
+    # `--summary -o markdown >> "$GITHUB_STEP_SUMMARY"`, the recipe of old, writes its own.
+    if opts.summary is not SummaryFormat.MARKDOWN:
+        markdown = "".join(to_markdown(s, _succeeded(s), redact) + "\n" for s in stopped)
+        _append(env, "GITHUB_STEP_SUMMARY", markdown)
     _append(env, "GITHUB_OUTPUT", output_lines(stopped))
 
 
