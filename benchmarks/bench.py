@@ -2,6 +2,7 @@
 
     uv run python benchmarks/bench.py            # every case, medians of interleaved runs
     uv run python benchmarks/bench.py --quick    # fewer repeats
+    uv run python benchmarks/bench.py --only GitHub   # the cases whose name holds GitHub
 
 Every side is a fresh process, start-up included, as a user would run it; the fake API runs in
 processes of its own, so the server's cost is the same for both sides. The logs are shaped like
@@ -25,6 +26,9 @@ with CF_BUILDLOGS_NO_CACHE=1 unless it measures the store. The last lines print 
   kept re-read vs first read, 20 ms a page              0.1x
   kept read vs rendering from memory                    1.2x
   view of its ndjson vs get                             1.0x
+  GitHub mode: get --ci github vs plain get, store on   1.1x
+  deployment analysis: its cost (with - without, in one  1.05x
+  process, 99% of the log deploying) over summary
 """
 
 from __future__ import annotations
@@ -141,6 +145,41 @@ writer.close()
 """
 
 
+# The summary's one pass over a 200,000-line log whose deploy phase holds all but its first
+# 1,000 lines (and ends with wrangler's real lines), with the deployment analysis and with it
+# switched off, interleaved in one process: what the analysis adds to a summary.
+DEPLOY_ANALYSIS = """
+import statistics, sys, time
+from cloudflare_buildlogs.analysis import deploy
+from cloudflare_buildlogs.analysis.pipeline import Collector, Discard, Pipeline
+from cloudflare_buildlogs.fake_api import RealisticLines, _DEMO_LOG
+from cloudflare_buildlogs.models import parse_lines
+raw = RealisticLines(int(sys.argv[1]))[:]
+raw[0][1] = "Initializing build environment..."
+raw[1000][1] = "Executing user deploy command: npx wrangler deploy"
+wrangler = _DEMO_LOG.splitlines()[-12:]
+for index, text in enumerate(wrangler):
+    raw[index - len(wrangler)][1] = text
+pages = [parse_lines(raw[i : i + 1000]) for i in range(0, len(raw), 1000)]
+def summary():
+    pipeline = Pipeline(Discard(), Discard(), collector=Collector(3))
+    for page in pages:
+        pipeline.write(page)
+    return pipeline
+real = deploy.DeployReader.observe
+on, off = [], []
+for _ in range(int(sys.argv[2])):
+    for times, observe in ((on, real), (off, lambda *args: None)):
+        deploy.DeployReader.observe = observe
+        started = time.perf_counter()
+        summary()
+        times.append(time.perf_counter() - started)
+deploy.DeployReader.observe = real
+assert summary().collector.deploys.deployments[0].version_id  # it read the deployment
+print(statistics.median(on), statistics.median(off))
+"""
+
+
 def compile_bytecode() -> None:
     """Installed tools run from bytecode; where PYTHONDONTWRITEBYTECODE is set (as on our
     machines) nothing would be cached, and every run would pay ~150 ms of compiling."""
@@ -225,6 +264,11 @@ class Row:
 
 
 ROWS: list[Row] = []
+ONLY: list[str] = []  # --only: the cases whose name holds this
+
+
+def wanted(name: str) -> bool:
+    return not ONLY or ONLY[0].lower() in name.lower()
 
 
 def compare(
@@ -237,6 +281,8 @@ def compare(
     run_ours: Runner = timed,
     run_base: Runner = timed,
 ) -> None:
+    if not wanted(name):
+        return
     a: list[float] = []
     b: list[float] = []
     for _ in range(repeats):  # interleaved, so drift on a shared machine hits both sides
@@ -250,7 +296,9 @@ def compare(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", metavar="TEXT", help="only the cases whose name holds TEXT")
     args = parser.parse_args()
+    ONLY.extend([args.only] if args.only else [])
     repeats, start_repeats = (3, 7) if args.quick else (7, 21)
     compile_bytecode()
     counts = ["--lines", str(BIG)]
@@ -317,6 +365,8 @@ def network_cases(
     small = [BIN, "get", generated_uuid(SMALL, realistic=True)]
     compare("10k lines on a pseudo-terminal vs piped", "< 1 s", small, small, env, repeats,
             run_ours=timed_on_a_terminal)  # fmt: skip
+    if not wanted("peak RSS"):
+        return
     low = peak_rss_mib([BIN, "get", generated_uuid(SMALL, realistic=True), "--color", "never"], env)
     high = peak_rss_mib([BIN, "get", generated_uuid(HUGE, realistic=True), "--color", "never"], env)
     ROWS.append(Row("peak RSS (MiB), 500k vs 10k lines", high, low, "+10 MiB"))
@@ -362,6 +412,34 @@ def store_cases(env: dict[str, str], slow_url: str, repeats: int) -> None:
             subprocess.run([*get, "--ndjson"], stdout=sink, env=kept, check=True)
         view = [BIN, "view", str(ndjson), "--color", "never"]
         compare("view of its ndjson vs get", "1.0x", view, get, env, repeats)
+    ci_cases(env, repeats)
+
+
+def ci_cases(env: dict[str, str], repeats: int) -> None:
+    """GitHub mode on the default path a user runs (the store on, an empty store folder), and
+    what the deployment analysis adds to a summary's pass."""
+    store_on = {k: v for k, v in env.items() if k != "CF_BUILDLOGS_NO_CACHE"}
+    get = [BIN, "get", generated_uuid(BIG, realistic=True), "--color", "never"]
+    compare("GitHub mode: get --ci github vs get, store on", "1.1x", [*get, "--ci", "github"],
+            get, store_on, repeats, run_ours=fresh_store, run_base=fresh_store)  # fmt: skip
+    compare("GitHub mode --exit-status vs get --exit-status", "-",
+            [*get, "--ci", "github", "--exit-status"], [*get, "--exit-status"], store_on,
+            repeats, run_ours=fresh_store, run_base=fresh_store)  # fmt: skip
+    if not wanted("deployment analysis"):
+        return
+    out = subprocess.run(
+        [sys.executable, "-c", DEPLOY_ANALYSIS, str(BIG), str(repeats)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    on, off = map(float, out.stdout.split())
+    summary = [BIN, "summary", generated_uuid(BIG, realistic=True)]
+    whole = statistics.median(fresh_store(summary, store_on) for _ in range(repeats))
+    ROWS.append(Row("deployment analysis: summary + its cost vs summary", whole + on - off,
+                    whole, "1.05x"))  # fmt: skip
+    ROWS.append(Row("deployment analysis: the summary pass alone, with vs without", on, off,
+                    "-"))  # fmt: skip
+    print(f"deployment analysis: {on * 1000:.1f} ms with, {off * 1000:.1f} ms without; "
+          f"summary of 200k lines {whole * 1000:.0f} ms")  # fmt: skip
 
 
 def print_table() -> None:

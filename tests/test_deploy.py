@@ -300,3 +300,13 @@ def test_summary_json_over_the_api_gives_the_deployment_and_the_records_preview(
     summary = json.loads(captured.out.getvalue())
     assert summary["deployed"] is True
     assert summary["deployments"][0]["preview_url"] == "https://6a1b2c3d-my-worker.acme.workers.dev"
+
+
+def test_wrangler_lines_inside_a_multi_line_message_count() -> None:
+    joined = "\n".join(
+        SUCCESS_LOG[SUCCESS_LOG.index("Executing user deploy command: npx wrangler deploy") + 1 :]
+    )
+    s = read([*BEFORE_DEPLOY, "Executing user deploy command: npx wrangler deploy", "x\n" + joined])
+    assert s.deployed is True and deployments(s)[0]["urls"] == [
+        "https://my-worker.example.workers.dev"
+    ]

@@ -16,6 +16,7 @@ LONGEST, not by the log.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from ..models import MESSAGE, PHASE, Build, Tracked, is_uuid
@@ -132,23 +133,47 @@ class DeployReader:
         self._pending: dict[str, Any] = {}  # banner, upload and startup, before `Uploaded`
         self._triggers: Deployment | None = None  # under `Deployed NAME triggers`
 
-    def observe(self, lines: Sequence[Tracked]) -> None:
+    def observe(self, lines: Sequence[Tracked], text: str | None = None) -> None:
         """Phases only move forward: a page none of whose lines is in the deploy phase ends
-        in another phase, which one comparison tells."""
+        in another phase, which one comparison tells. `text`: the page's messages joined by
+        line breaks, when the caller has them."""
         if not lines or lines[-1][PHASE] != DEPLOY:
             return
         self.began = True
-        start = len(lines)
-        while start and lines[start - 1][PHASE] == DEPLOY:
-            start -= 1
-        for line in lines[start:]:
+        start = 0
+        if lines[0][PHASE] != DEPLOY:  # the page where the deploy phase begins
+            start = next(i for i, line in enumerate(lines) if line[PHASE] == DEPLOY)
+        mine = lines[start:]
+        if self._triggers is None:
+            if text is None or start:
+                text = "\n".join(map(_MESSAGE, mine))
+            if not any(needle in text for needle in _NEEDLES):
+                self._last_banner(text)  # nothing else in the page could matter
+                return
+        for line in mine:
             message = line[MESSAGE]
-            text = strip_escapes(message) if "\x1b" in message or "\x9b" in message else message
-            if "\n" in text:
-                for part in text.split("\n"):
-                    self._line(part)
-            else:
-                self._line(text)
+            if self._triggers is None:  # most lines are passed over on their first character
+                head = message[:1]
+                if head in " \t":
+                    head = message.lstrip(" \t")[:1]
+                if head not in _MAY_MATTER and "\n" not in message:
+                    continue
+            self._message(message)
+
+    def _message(self, message: str) -> None:
+        text = strip_escapes(message) if "\x1b" in message or "\x9b" in message else message
+        if "\n" in text:
+            for part in text.split("\n"):
+                self._line(part)
+        else:
+            self._line(text)
+
+    def _last_banner(self, text: str) -> None:
+        """In a page of no facts, only its last banner counts: the wrangler run it begins."""
+        at = text.rfind("⛅")
+        if at >= 0:
+            end = text.find("\n", at)
+            self._message(text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)])
 
     def _line(self, raw: str) -> None:
         text = raw.strip()
@@ -162,9 +187,9 @@ class DeployReader:
         first = text[0]
         if first == "⛅":
             self._banner(text)
-        elif first in "TWUDCVP":
+        elif first in _FACTS:
             self._fact(text)
-        elif first in USAGE_FIRST and text in USAGE_HEADINGS:
+        elif text in USAGE_HEADINGS:
             self.usage = True
         elif first == "N" and text.startswith(NO_PROJECTS):
             self.no_projects = True
@@ -222,7 +247,17 @@ class DeployReader:
             deployment.triggers.append(text[:LONGEST])
 
 
-USAGE_FIRST = frozenset(heading[0] for heading in USAGE_HEADINGS)
+# What a page must hold somewhere for a line of it to be a fact, a usage heading or the
+# filter's complaint (the banner aside): searched in the joined page, in C.
+# (wrangler's usage always ends with its GLOBAL FLAGS, so one heading stands for them all.)
+_NEEDLES = ("Upload", "Version", "Deployed ", "Published ", "Startup Time", NO_PROJECTS,
+            "GLOBAL FLAGS")  # fmt: skip
+_MESSAGE = itemgetter(MESSAGE)
+_FACTS = frozenset("TWUDCVP")  # the first letters of wrangler's lines that `_fact` reads
+# What a line that matters starts with (after blanks): those letters, the banner's cloud, a
+# usage heading's, `No projects`', or an escape (a coloured line, read once cleaned); a line
+# that holds a line break is read whole, since its second line may matter.
+_MAY_MATTER = _FACTS | frozenset("⛅N\x1b\x9b") | {h[0] for h in USAGE_HEADINGS}
 
 
 def deployed(build: Build | None, deployments: Sequence[Deployment]) -> bool | None:

@@ -9,6 +9,7 @@ state is known. Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..models import EPOCH, MESSAGE, SECONDS, SUBSECOND, Build, LogLine, Tracked, parse_time
@@ -36,6 +37,21 @@ _PREFIXES = tuple(prefix for prefix, _ in MARKERS)
 # A marker line's first character, before any clean-up: a letter of a marker, white space or
 # an escape. Every other line is passed over after one comparison.
 _MAY_MARK = frozenset("ICDE \t\x1b")
+
+
+def _needles(current: int) -> tuple[str, ...]:
+    """What a page must hold somewhere for a line of it to begin a phase after `current`:
+    the later phases' markers, those of the build and deploy phases by their common stem."""
+    later = [prefix for prefix, phase in MARKERS if phase > current]
+    if "Executing user command" in later:
+        later = [p for p in later if not p.startswith("Executing user ")] + ["Executing user "]
+    return tuple(later)
+
+
+# For each phase, what a page needs to hold anywhere for a marker line of a later phase to be
+# in it: a page with none of them stays in its phase (phases only move forward).
+_LATER = tuple(_needles(current) for current in range(len(PHASES)))
+_MESSAGE = itemgetter(MESSAGE)
 
 
 def marker_phase(message: str) -> int | None:
@@ -78,6 +94,17 @@ class Tracker:
         return PHASES[self.current] if self.current >= 0 else None
 
     def track(self, lines: Sequence[LogLine]) -> list[Tracked]:
+        if self.current >= 0 and lines and not self._may_move(lines):
+            # The usual page: every line in the current phase, numbered in one comprehension,
+            # several times faster than the loop below.
+            start, name = self.count + 1, PHASES[self.current]
+            numbered = range(start, start + len(lines))
+            page: list[Tracked] = [
+                (a, b, c, d, n, name) for (a, b, c, d), n in zip(lines, numbered, strict=True)
+            ]
+            self._counted(start + len(lines) - 1)
+            self._last_seconds(page)
+            return page
         out: list[Tracked] = []
         append = out.append
         number = self.count
@@ -95,10 +122,22 @@ class Tracker:
             append((line[EPOCH], line[SECONDS], line[SUBSECOND], message, number, name))
         if out:
             self._counted(number)
-            seconds = next((t[1] for t in reversed(out) if t[1] is not None), None)
-            if seconds is not None:
-                self.last_seconds = seconds
+            self._last_seconds(out)
         return out
+
+    def _may_move(self, lines: Sequence[LogLine]) -> bool:
+        """Whether a later phase's marker is anywhere in the page: searched in the joined
+        messages, in C, a few substrings a page; a line that holds one is looked at after."""
+        later = _LATER[self.current]
+        if not later:
+            return False
+        text = "\n".join(map(_MESSAGE, lines))
+        return any(prefix in text for prefix in later)
+
+    def _last_seconds(self, out: list[Tracked]) -> None:
+        seconds = next((t[SECONDS] for t in reversed(out) if t[SECONDS] is not None), None)
+        if seconds is not None:
+            self.last_seconds = seconds
 
     def _begin(self, index: int, number: int, seconds: float | None) -> None:
         self._counted(number - 1)

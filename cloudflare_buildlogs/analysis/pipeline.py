@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol
 
 from ..models import MESSAGE, NUMBER, PHASE, LogLine, Tracked
@@ -23,6 +24,14 @@ if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
 
 LEARN_MORE = "To learn more about this error"
 ERRORS_KEPT = 50  # error lines a summary lists (README, "summary")
+
+
+_MESSAGE = itemgetter(MESSAGE)
+
+
+def joined(lines: Sequence[Tracked]) -> str:
+    """A page's messages, joined by line breaks: what the page-wide checks search, in C."""
+    return "\n".join(map(_MESSAGE, lines))
 
 
 class Sink(Protocol):
@@ -54,9 +63,14 @@ class ContextFilter:
         self.before: deque[Tracked] = deque(maxlen=context)
         self.after = 0
 
-    def filter(self, lines: Sequence[Tracked]) -> list[tuple[Tracked, bool]]:
-        """(line, is an error line) for each line to show, in order."""
-        if not self.page_may_have_errors("\n".join([line[MESSAGE] for line in lines])):
+    def filter(
+        self, lines: Sequence[Tracked], text: str | None = None
+    ) -> list[tuple[Tracked, bool]]:
+        """(line, is an error line) for each line to show, in order; `text`, the page's
+        messages joined by line breaks, when the caller has it already."""
+        if text is None:
+            text = joined(lines)
+        if not self.page_may_have_errors(text):
             shown = lines[: self.after]
             self.after -= len(shown)
             if self.context:
@@ -114,8 +128,9 @@ class Collector:
         self._pending: deque[tuple[Tracked, bool]] = deque(maxlen=context)
 
     def observe(self, lines: Sequence[Tracked]) -> None:
-        self.deploys.observe(lines)
-        for line, error in self.filter.filter(lines):
+        text = joined(lines)  # searched by both, made once
+        self.deploys.observe(lines, text)
+        for line, error in self.filter.filter(lines, text):
             if line[NUMBER] != self._last + 1:  # a new group begins
                 self._group = None
                 self._pending.clear()

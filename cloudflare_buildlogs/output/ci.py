@@ -79,16 +79,22 @@ class SpanWriter(TextWriter):
 
     def _format(self, lines: Sequence[Line]) -> str:
         tracked = cast("Sequence[Tracked]", lines)
+        if tracked[0][PHASE] == tracked[-1][PHASE]:  # phases only move forward: one run
+            return self._run(tracked)
         parts, start = [], 0
         for index in range(1, len(tracked) + 1):
             if index == len(tracked) or tracked[index][PHASE] != tracked[start][PHASE]:
-                run = tracked[start:index]
-                parts.append(self.spans.enter(self, run[0][PHASE] or "log", run[0]))
-                parts.append(super()._format(run))
-                seconds = next((t[SECONDS] for t in reversed(run) if t[SECONDS] is not None), None)
-                self.last_seconds = seconds if seconds is not None else self.last_seconds
+                parts.append(self._run(tracked[start:index]))
                 start = index
         return "".join(parts)
+
+    def _run(self, run: Sequence[Tracked]) -> str:
+        """Lines of one phase, in its span."""
+        opening = self.spans.enter(self, run[0][PHASE] or "log", run[0])
+        text = super()._format(run)
+        seconds = next((t[SECONDS] for t in reversed(run) if t[SECONDS] is not None), None)
+        self.last_seconds = seconds if seconds is not None else self.last_seconds
+        return opening + text
 
     def close(self, end: BuildEnd | None = None) -> None:
         if self.spans.holder is self:
