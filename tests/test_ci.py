@@ -423,3 +423,34 @@ def test_view_of_a_saved_several_workers_log_groups_each_workers_phases(
         "\n"
     ).split("\n")
     assert {title for title, _ in runner.groups} >= {"api initialize", "web deploy"}
+
+
+def test_a_live_build_followed_in_github_mode(
+    cli: Cli, named: fake_api.State, tmp_path: Path
+) -> None:
+    """The recipe on a build still running: its phases' groups open and close as its lines
+    arrive over several polls; every line once; the outputs once it stopped."""
+    import time
+
+    play = fake_api.Live(started=time.monotonic(), queued_s=0.2, lines_per_s=40)
+    lines = [[T0 + i, m] for i, m in enumerate([*SUCCESS_LOG, *HOSTILE])]
+    named.add(
+        fake_api.FakeBuild(
+            BUILD, lines, outcome="success", live=play, appears_at=time.monotonic() + 0.3
+        )
+    )
+    args = ["latest", "my-worker", "--commit", "9f8e7d6", "--wait", "--follow", "--interval", "0.1"]
+    done, pairs, summary = github(cli, tmp_path, *args, "--no-timestamps")
+    assert done.code == 0, done.stderr
+    runner = Runner(done.stdout)
+    assert {c.name for c in runner.commands} <= OURS and not runner.named("error")
+    assert runner.printed == cli(
+        "get", BUILD, "--no-timestamps", "--ci", "none"
+    ).stdout.removesuffix("\n").split("\n")
+    assert [title for title, _ in runner.groups][-1] == "deploy"
+    assert (
+        pairs["deployed"] == "true"
+        and pairs["version_id"] == "8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11"
+    )
+    assert summary.startswith("### ✅ `my-worker`: build succeeded") and "| phase |" not in summary
+    assert "deployed my-worker version 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11" in done.stderr

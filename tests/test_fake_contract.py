@@ -67,7 +67,13 @@ def validate(body: Any, schema: dict[str, Any]) -> None:
 @pytest.fixture
 def client(state: fake_api.State, server: fake_api.FakeServer) -> Iterator[httpx.Client]:
     state.page_size = 3
-    state.add(fake_api.FakeBuild(BUILD, [[1700000000 + i, f"line {i}"] for i in range(7)]))
+    state.add(
+        fake_api.FakeBuild(
+            BUILD,
+            [[1700000000 + i, f"line {i}"] for i in range(7)],
+            preview_url="https://0a1b2c3d-my-worker.acme.workers.dev",
+        )
+    )
     state.add(
         fake_api.FakeBuild(
             "99999999-2222-4333-8444-555555555555", [[1, 2], ["a", "b"], [1.5, -2]], millis=True
@@ -121,6 +127,7 @@ def test_every_success_answer_matches_the_schema(
             ("/builds/{build_uuid}/logs", client.get(f"/builds/builds/{LIVE}/logs").json())
         )
     answers.append(("/builds/{build_uuid}", client.get(f"/builds/builds/{BUILD}").json()))
+    assert answers[-1][1]["result"]["preview_url"].startswith("https://")  # checked below
     answers.append(("/builds/{build_uuid}", client.get(f"/builds/builds/{LIVE}").json()))
     answers.append(
         (
