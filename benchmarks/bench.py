@@ -297,9 +297,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", metavar="TEXT", help="only the cases whose name holds TEXT")
+    parser.add_argument("--repeats", type=int, help="runs of each side (default 7, --quick 3)")
     args = parser.parse_args()
     ONLY.extend([args.only] if args.only else [])
     repeats, start_repeats = (3, 7) if args.quick else (7, 21)
+    repeats = args.repeats or repeats
     compile_bytecode()
     counts = ["--lines", str(BIG)]
     for count in (BIG, SMALL, HUGE, ONE_PAGE):
