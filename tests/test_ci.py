@@ -454,3 +454,95 @@ def test_a_live_build_followed_in_github_mode(
     )
     assert summary.startswith("### ✅ `my-worker`: build succeeded") and "| phase |" not in summary
     assert "deployed my-worker version 8c2f1a4e-55b7-4f1e-9d3a-0e6c7b2a9f11" in done.stderr
+
+
+# -- the same paths in process (fast, and counted by coverage) --------------------------------
+
+
+def in_process(
+    server: fake_api.FakeServer, tmp_path: Path, args: list[str], **extra: str
+) -> tuple[int, str, str, dict[str, str], str]:
+    """`args` run in this process in a GitHub job: status, stdout, stderr, outputs, summary."""
+    from cloudflare_buildlogs import cli
+
+    from .conftest import api_environ, make_env
+
+    outputs, summary = tmp_path / "output", tmp_path / "summary.md"
+    outputs.write_text(""), summary.write_text("")
+    files = {"GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)}
+    environ = api_environ(server, TZ="UTC", GITHUB_ACTIONS="true", **{**files, **extra})
+    captured = make_env(environ)
+    code = cli.run(args, captured.env)
+    pairs = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    return code, captured.out.getvalue(), captured.err.getvalue(), pairs, summary.read_text()
+
+
+def test_in_process_a_failed_build_in_github_mode(
+    server: fake_api.FakeServer, named: fake_api.State, tmp_path: Path
+) -> None:
+    add(named, FAILED_LOG + HOSTILE, "fail")
+    code, out, err, pairs, summary = in_process(
+        server, tmp_path, ["latest", "my-worker", "--follow"]
+    )
+    assert code == 1
+    runner = Runner(out)
+    assert {c.name for c in runner.commands} <= OURS and len(runner.named("error")) == 2
+    assert [t for t, _ in runner.groups] == [
+        "initialize",
+        "clone",
+        "configure",
+        "install",
+        "build",
+        "deploy",
+    ]
+    assert pairs["failed_phase"] == "deploy" and summary.startswith("### ❌ `my-worker`")
+    assert "failed in phase deploy" in err
+
+
+def test_in_process_several_workers_and_a_false_green(
+    server: fake_api.FakeServer, state: fake_api.State, tmp_path: Path
+) -> None:
+    for index, (name, log) in enumerate(
+        (("api", BEFORE_DEPLOY + NO_PROJECTS), ("web", SUCCESS_LOG))
+    ):
+        tag = f"{index + 1:032x}"
+        state.scripts.append({"id": name, "tag": tag})
+        add(state, log, "success", uuid=f"00000000-0000-4000-b000-{index:012d}", worker_tag=tag)
+    args = ["latest", "api", "web", "--exit-status", "--require-deploy", "--no-timestamps"]
+    code, out, err, pairs, summary = in_process(server, tmp_path, args)
+    assert code == 7
+    runner = Runner(out)
+    assert [c.properties["title"] for c in runner.named("warning")] == ["api: deployed nothing"]
+    assert json.loads(pairs["builds"])[0]["deployed"] == "false" and pairs["deployed"] == "false"
+    assert "### ⚠️ `api`" in summary and "### ✅ `web`" in summary
+    assert re.search(r"^api\s+build \w+ succeeded .* · deployed nothing$", err, re.M)
+
+
+def test_in_process_summary_json_and_gitlab(
+    server: fake_api.FakeServer, named: fake_api.State, tmp_path: Path
+) -> None:
+    add(named, FAILED_LOG, "fail")
+    code, out, err, pairs, _ = in_process(
+        server, tmp_path, ["summary", BUILD, "-o", "json", "--exit-status"]
+    )
+    assert code == 1 and json.loads(out)["failed_phase"] == "deploy"
+    assert "::error title=build failed in deploy::" in err and pairs["outcome"] == "fail"
+    code, out, _, _, _ = in_process(
+        server, tmp_path, ["get", BUILD, "--ci", "gitlab", "--no-cache"]
+    )
+    assert out.startswith(
+        "\x1b[0Ksection_start:1700000000:cfbl_initialize[collapsed=true]\r\x1b[0Kinitialize\n"
+    )
+    assert out.count("section_end:") == 6
+
+
+def test_a_ci_file_that_cannot_be_written_is_a_warning(
+    server: fake_api.FakeServer, named: fake_api.State, tmp_path: Path
+) -> None:
+    add(named, SUCCESS_LOG, "success")
+    missing = str(tmp_path / "no" / "such" / "folder" / "output")
+    code, out, err, _, _ = in_process(
+        server, tmp_path, ["get", BUILD, "--exit-status"], GITHUB_OUTPUT=missing
+    )
+    assert code == 0 and "warning: cannot append to $GITHUB_OUTPUT" in err
+    assert Runner(out).groups  # the log was printed all the same
