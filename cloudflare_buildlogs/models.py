@@ -253,6 +253,46 @@ class LogPage(NamedTuple):
         )
 
 
+def _words(value: Any) -> tuple[str, ...]:
+    """A list of text fields (branch or path patterns); anything else is none."""
+    items = value if isinstance(value, list) else []
+    return tuple(item for item in items if isinstance(item, str) and item)
+
+
+class Trigger(NamedTuple):
+    """What makes a Worker build: a trigger's branch and path rules, folder and commands.
+    Its build token and variables are never read, so they can never be shown."""
+
+    trigger_uuid: str
+    trigger_name: str
+    branch_includes: tuple[str, ...]
+    branch_excludes: tuple[str, ...]
+    path_includes: tuple[str, ...]
+    path_excludes: tuple[str, ...]
+    root_directory: str | None
+    build_command: str | None
+    deploy_command: str | None
+    build_caching_enabled: bool | None
+
+    @classmethod
+    def from_api(cls, result: Any) -> Trigger:
+        data = _mapping(result)
+        uuid, name = _texts(data, "trigger_uuid", "trigger_name")
+        caching = data.get("build_caching_enabled")
+        return cls(
+            trigger_uuid=uuid,
+            trigger_name=name,
+            branch_includes=_words(data.get("branch_includes")),
+            branch_excludes=_words(data.get("branch_excludes")),
+            path_includes=_words(data.get("path_includes")),
+            path_excludes=_words(data.get("path_excludes")),
+            root_directory=_text(data.get("root_directory")),
+            build_command=_text(data.get("build_command")),
+            deploy_command=_text(data.get("deploy_command")),
+            build_caching_enabled=caching if isinstance(caching, bool) else None,
+        )
+
+
 class Script(NamedTuple):
     """A Worker: `name` is what people call it, `tag` the immutable id the Builds API wants."""
 

@@ -137,6 +137,12 @@ def test_every_success_answer_matches_the_schema(
     )
     answers.append(
         (
+            "/workers/{external_script_id}/triggers",
+            client.get(f"/builds/workers/{TAG}/triggers").json(),
+        )
+    )
+    answers.append(
+        (
             "/builds/latest",
             client.get("/builds/builds/latest", params={"external_script_ids": TAG}).json(),
         )

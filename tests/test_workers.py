@@ -11,6 +11,7 @@ from cloudflare_buildlogs import fake_api
 from cloudflare_buildlogs.errors import ExitCode
 from cloudflare_buildlogs.settings.wrangler import find_config, loads_jsonc
 
+from .conftest import Cli
 from .test_follow import FakeClock, expected, messages
 
 TAG = fake_api.DEMO_WORKER_TAG
@@ -339,3 +340,61 @@ def test_list_stops_paging_once_the_limit_is_reached(
     code, out, _ = in_folder(server, clock, tmp_path, "list", TAG, "--limit", "200", "--ndjson")
     assert code == 0 and len(out.splitlines()) == 200
     assert len([p for _, p, _ in workers.requests if p.endswith("/builds")]) == 1
+
+
+def test_triggers_text_json_and_hostile_fields(cli: Cli, state: fake_api.State) -> None:
+    """`triggers` (README, "triggers"): TSV with a header when piped, the API's fields in JSON,
+    nothing of a build token, and every field from the API on one clean line."""
+    tag = "b" * 32
+    state.scripts.append({"id": "my-worker", "tag": tag})
+    hostile = {
+        "trigger_uuid": "e0e1e2e3-e4e5-4e6e-8e7e-8e9eaebecede",
+        "trigger_name": "evil\tname\n\x1b]0;owned\x07",
+        "branch_includes": ["release/*", "main"],
+        "branch_excludes": ["release/old"],
+        "path_includes": ["src/**"],
+        "path_excludes": [],
+        "root_directory": "apps/api",
+        "build_command": None,
+        "deploy_command": "npx wrangler deploy\r\n::add-mask::x",
+        "build_caching_enabled": False,
+        "build_token_uuid": "0a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9",
+        "build_token_name": "the build token",
+    }
+    state.triggers[tag] = [*fake_api.default_triggers(tag)[:1], hostile]
+    text = cli("triggers", "my-worker")
+    assert text.code == 0, text.stderr
+    rows = [row.split("\t") for row in text.stdout.splitlines()]
+    assert rows[0] == ["name", "trigger", "branches", "paths", "root", "build", "deploy", "cache"]
+    assert rows[1][0] == "Deploy default" and rows[1][2:4] == ["main", "all"]
+    assert rows[2] == [
+        "evil name ", "e0e1e2e3-e4e5-4e6e-8e7e-8e9eaebecede", "release/*, main but release/old",
+        "src/**", "apps/api", "-", "npx wrangler deploy  ::add-mask::x", "off",
+    ]  # fmt: skip
+    shown = cli("triggers", "my-worker", "-o", "json")
+    records = json.loads(shown.stdout)
+    assert [r["trigger_name"] for r in records] == ["Deploy default", hostile["trigger_name"]]
+    assert records[1]["branch_includes"] == ["release/*", "main"]
+    assert "build_token_uuid" not in records[0] and "token" not in shown.stdout
+    bad = cli("triggers", "my-worker", "--ndjson")
+    assert bad.code == 2
+
+
+def test_triggers_in_process_on_a_terminal_and_with_none(
+    state: fake_api.State, server: fake_api.FakeServer
+) -> None:
+    from cloudflare_buildlogs import cli as app
+
+    from .conftest import api_environ, make_env
+
+    tag = "c" * 32
+    captured = make_env(api_environ(server), tty=True)
+    assert app.run(["triggers", tag], captured.env) == 0
+    screen = captured.out.getvalue()
+    assert "Deploy default" in screen and "all but main" in screen
+    assert "c9d8e7f6-a5b4" not in screen  # no UUID column on a terminal: room for the rest
+    state.triggers[tag] = []
+    captured = make_env(api_environ(server))
+    assert app.run(["triggers", tag, "--json"], captured.env) == 0
+    assert json.loads(captured.out.getvalue()) == []
+    assert "has no build trigger" in captured.err.getvalue()

@@ -39,8 +39,10 @@ from ..models import (
     LogPage,
     Script,
     TokenInfo,
+    Trigger,
     Unusable,
     is_hex32,
+    is_uuid,
 )
 from .answers import Envelope, check_shape, checked, codes, parse_retry_after, segment, texts
 from .watchdog import Watchdog
@@ -146,6 +148,16 @@ class Client:
             for item in items:
                 if isinstance(item, dict):
                     yield checked(Build.from_api(item), f"a build of {what}")
+
+    def worker_triggers(self, account_id: str, worker_tag: str) -> list[Trigger]:
+        """What makes a Worker build (needs "Workers CI Read")."""
+        path = f"/accounts/{segment(account_id)}/builds/workers/{segment(worker_tag)}/triggers"
+        env = self.get(path, what=f"Worker {worker_tag}")
+        items = env.result if isinstance(env.result, list) else []
+        triggers = [Trigger.from_api(item) for item in items if isinstance(item, dict)]
+        for trigger in triggers:
+            check_shape(is_uuid(trigger.trigger_uuid), "a trigger UUID", trigger.trigger_uuid)
+        return triggers
 
     def list_scripts(self, account_id: str) -> list[Script]:
         """The account's Workers (needs the "Workers Scripts Read" permission)."""

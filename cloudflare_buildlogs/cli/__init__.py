@@ -27,6 +27,9 @@ from . import logs  # noqa: F401
 
 # isort: split
 from . import account, local  # noqa: F401
+
+# isort: split
+from . import acting  # noqa: F401
 from .app import PROG, app
 from .checks import parse_duration
 

@@ -70,6 +70,13 @@ class ListOptions(NamedTuple):
     api: ApiOptions = ApiOptions()
 
 
+class TriggersOptions(NamedTuple):
+    worker: str | None = None
+    output: OutputFormat = OutputFormat.TEXT
+    color: str = "auto"
+    api: ApiOptions = ApiOptions()
+
+
 class ViewOptions(NamedTuple):
     source: str  # a path, or "-" for standard input
     log: LogOptions

@@ -37,6 +37,7 @@ from .state import (
     Token,
     build_json,
     decode_cursor,
+    default_triggers,
     encode_cursor,
     envelope,
     log_page,
@@ -64,6 +65,10 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"/accounts/(?P<acct>[^/]+)/builds/workers/(?P<tag>[^/]+)/builds"),
         "worker_builds",
+    ),
+    (
+        re.compile(r"/accounts/(?P<acct>[^/]+)/builds/workers/(?P<tag>[^/]+)/triggers"),
+        "triggers",
     ),
     (re.compile(r"/accounts/(?P<acct>[^/]+)/workers/scripts"), "scripts"),
     (re.compile(r"/accounts/(?P<acct>[^/]+)/builds/account/limits"), "limits"),
@@ -278,6 +283,12 @@ class Handler(BaseHTTPRequestHandler):
         now = state.clock()
         mine = [build_json(b, now) for b in reversed(state.visible()) if b.worker_tag == tag]
         return paged(mine, page, per_page)
+
+    def route_triggers(self, token: Token, tag: str, **_: Any) -> dict[str, Any]:
+        if not token.can_read_builds:
+            raise Reply(403, 10000, "Authentication error")
+        state = self.server.state
+        return envelope(state.triggers.get(tag, default_triggers(tag)))
 
     def route_limits(self, token: Token, **_: Any) -> dict[str, Any]:
         if not token.can_read_builds:

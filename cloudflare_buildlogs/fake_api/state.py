@@ -112,6 +112,8 @@ class State:
     faults: list[Fault] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    # A Worker's triggers by its tag, as the API gives them; one not here has the default.
+    triggers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, build: FakeBuild) -> FakeBuild:
@@ -184,7 +186,7 @@ def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
         "trigger": {
             "external_script_id": build.worker_tag,
             "trigger_name": "Deploy default",
-            "trigger_uuid": "c9d8e7f6-a5b4-4c3d-9e2f-1a0b9c8d7e6f",
+            "trigger_uuid": DEFAULT_TRIGGER,
             "build_command": "npm run build",
             "deploy_command": "npx wrangler deploy",
             "root_directory": "/",
@@ -199,6 +201,44 @@ def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
             "provider_type": "github",
         },
     }
+
+
+DEFAULT_TRIGGER = "c9d8e7f6-a5b4-4c3d-9e2f-1a0b9c8d7e6f"  # the one every fake build names
+
+
+def default_triggers(tag: str) -> list[dict[str, Any]]:
+    """A Worker's triggers as the dashboard makes them: production builds main and deploys;
+    preview builds every other branch and uploads a version."""
+    common = {
+        "external_script_id": tag,
+        "root_directory": "/",
+        "build_command": "npm run build",
+        "build_caching_enabled": True,
+        "path_includes": ["*"],
+        "path_excludes": [],
+        "build_token_name": "my-worker build token",
+        "build_token_uuid": "0a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9",
+        "created_on": "2023-11-01T10:00:00Z",
+        "modified_on": "2023-11-01T10:00:00Z",
+    }
+    return [
+        {
+            **common,
+            "trigger_uuid": DEFAULT_TRIGGER,
+            "trigger_name": "Deploy default",
+            "branch_includes": ["main"],
+            "branch_excludes": [],
+            "deploy_command": "npx wrangler deploy",
+        },
+        {
+            **common,
+            "trigger_uuid": "d0e1f2a3-b4c5-4d6e-8f70-8192a3b4c5d6",
+            "trigger_name": "Preview builds",
+            "branch_includes": ["*"],
+            "branch_excludes": ["main"],
+            "deploy_command": "npx wrangler versions upload",
+        },
+    ]
 
 
 def encode_cursor(line: int) -> str:
