@@ -274,6 +274,16 @@ class Trigger(NamedTuple):
     deploy_command: str | None
     build_caching_enabled: bool | None
 
+    def takes(self, branch: str) -> bool:
+        """Whether a push to `branch` builds: it matches a pattern of `branch_includes`
+        (none, or `*`, is any) and none of `branch_excludes`."""
+        from fnmatch import fnmatchcase
+
+        includes = self.branch_includes or ("*",)
+        if not any(fnmatchcase(branch, pattern) for pattern in includes):
+            return False
+        return not any(fnmatchcase(branch, pattern) for pattern in self.branch_excludes)
+
     @classmethod
     def from_api(cls, result: Any) -> Trigger:
         data = _mapping(result)

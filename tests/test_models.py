@@ -100,3 +100,19 @@ def test_log_page_is_lenient_about_its_fields() -> None:
     assert LogPage.from_api({"lines": "nope", "truncated": "yes"}) == LogPage([], None, False)
     page = LogPage.from_api({"lines": [[1, "a"]], "cursor": "c", "truncated": True})
     assert page.truncated and page.cursor == "c" and len(page.lines) == 1
+
+
+def test_a_triggers_branch_rule() -> None:
+    from cloudflare_buildlogs.models import Trigger
+
+    def trigger(includes: list[str], excludes: list[str]) -> Trigger:
+        return Trigger.from_api({"branch_includes": includes, "branch_excludes": excludes})
+
+    assert trigger(["main"], []).takes("main") and not trigger(["main"], []).takes("maint")
+    assert trigger(["*"], ["main"]).takes("feature/x") and not trigger(["*"], ["main"]).takes(
+        "main"
+    )
+    assert trigger([], []).takes("any")  # no includes: any branch
+    assert trigger(["release/*"], ["release/old"]).takes("release/2")
+    assert not trigger(["release/*"], ["release/old"]).takes("release/old")
+    assert not trigger(["release/*"], []).takes("releases")

@@ -250,6 +250,52 @@ def test_latest_wait_gives_up_at_the_timeout(
     assert code == ExitCode.TIMEOUT and out == ""
     assert "gave up after 2m00s: no sign yet of a build of my-worker on commit ffff" in err
     assert 115 <= clock.now - 1000 <= 125
+    # Why a push did not build: the Worker's triggers, each with the branches it builds.
+    assert (
+        "cf-buildlogs: my-worker builds (Deploy default: main; Preview builds: all but main)" in err
+    )
+
+
+@pytest.mark.parametrize(
+    ("branch", "why"),
+    [
+        (
+            "docs/x",
+            "no trigger of my-worker builds branch docs/x (Deploy default: main; "
+            "Preview builds: release/* but release/old, paths src/** but src/docs/**)",
+        ),
+        (
+            "release/2",
+            "my-worker builds branch release/2 by Preview builds: release/* but release/old, "
+            "paths src/** but src/docs/**: a push that changes no watched path does not build",
+        ),
+    ],
+)
+def test_latest_wait_says_why_a_push_did_not_build(
+    workers: fake_api.State,
+    server: fake_api.FakeServer,
+    clock: FakeClock,
+    tmp_path: Path,
+    branch: str,
+    why: str,
+) -> None:
+    production, preview = fake_api.default_triggers(TAG)
+    preview.update(
+        branch_includes=["release/*"],
+        branch_excludes=["release/old"],
+        path_includes=["src/**"],
+        path_excludes=["src/docs/**"],
+    )
+    workers.triggers[TAG] = [production, preview]
+    args = ["latest", "my-worker", "other", "--branch", branch, "--wait", "--timeout", "30s"]
+    for several in (False, True):  # one Worker, and several at once
+        code, _, err = in_folder(
+            server, clock, tmp_path, *(args if several else args[:2] + args[3:])
+        )
+        assert code == ExitCode.TIMEOUT, err
+        assert f"cf-buildlogs: {why}\n" in err
+        other = f"other builds branch {branch} by Preview builds: all but main: a push"
+        assert (other in err) is several
 
 
 # -- list --------------------------------------------------------------------------------------

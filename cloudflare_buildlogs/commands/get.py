@@ -6,9 +6,9 @@ from ..env import Env
 from ..errors import ExitCode, UsageError
 from ..settings.buildref import BuildRef
 from ..settings.session import Session, open_session
-from .latest import resolve_workers
 from .log import print_log
 from .options import GetOptions, Target
+from .workers import resolve_workers
 
 
 def run_get(opts: GetOptions, env: Env) -> ExitCode:

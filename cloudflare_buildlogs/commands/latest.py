@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..analysis.phases import FAILED_OUTCOMES
 from ..analysis.untrusted import field
 from ..env import Env
-from ..errors import AuthError, ExitCode, NotFoundError, UsageError, WaitTimeout
-from ..models import Build, is_hex32
+from ..errors import ExitCode, NotFoundError, UsageError, WaitTimeout
+from ..models import Build
 from ..output.formats import OutputFormat
 from ..output.palette import prefixes
 from ..output.stderr import Spinner, summary
@@ -37,70 +37,18 @@ from .reading import (
     shared_spans,
     stored_entry,
 )
+from .workers import (
+    Worker,
+    explained,
+    resolve_worker,
+    resolve_workers,
+    why_not_built,
+    worker_from_folder,
+)
 
 if TYPE_CHECKING:
     from ..output.ci import Spans
     from ..output.summary import Summary as SummaryFacts
-
-
-class Worker(NamedTuple):
-    name: str | None
-    tag: str
-
-    @property
-    def label(self) -> str:
-        return self.name or self.tag
-
-
-def worker_from_folder(env: Env) -> str:
-    """The Worker named by the nearest wrangler configuration, for commands given none."""
-    from ..settings.wrangler import find_config
-
-    found = find_config(env.cwd)
-    if found is None:
-        raise UsageError(
-            "no WORKER given, and no wrangler.json, wrangler.jsonc or wrangler.toml found from "
-            "here up to the repository root",
-            "name the Worker (or its 32-hex tag), or run this from the Worker's folder",
-        )
-    if found.problem is not None:
-        raise UsageError(found.problem, "fix the file, or name the Worker explicitly")
-    if found.name is None:
-        raise UsageError(f"{found.path} has no top-level `name`", "name the Worker explicitly")
-    return found.name
-
-
-def resolve_worker(session: Session, given: str | None, env: Env) -> Worker:
-    """A Worker's tag, from a tag, a name (through the scripts list), or the folder."""
-    return resolve_workers(session, [given or worker_from_folder(env)])[0]
-
-
-def resolve_workers(session: Session, names: Sequence[str]) -> list[Worker]:
-    """Each Worker's tag: a tag as given, names through one read of the scripts list."""
-    tags: dict[str, str] = {}
-    named = [n for n in names if not is_hex32(n.lower())]
-    if named:
-        try:
-            scripts = session.client.list_scripts(session.account_id)
-        except AuthError as exc:
-            raise AuthError(
-                f"cannot map the Worker name {named[0]!r} to its tag: {exc.message}",
-                'the token also needs "Workers Scripts Read" to use names; or pass the '
-                "Worker's 32-hex tag (dashboard: Workers & Pages, the Worker, Settings)",
-            ) from exc
-        tags = {script.name: script.tag for script in scripts}
-    workers = []
-    for name in names:
-        if is_hex32(name.lower()):
-            workers.append(Worker(None, name.lower()))
-        elif name in tags:
-            workers.append(Worker(name, tags[name]))
-        else:
-            raise NotFoundError(
-                f"no Worker named {name!r} in account {session.account_id}",
-                "check the name and the account id",
-            )
-    return workers
 
 
 def _matches(build: Build, opts: LatestOptions, commit: str | None) -> bool:
@@ -192,6 +140,9 @@ def find_builds(
                 b or newest_build(session, w, opts, commit)
                 for w, b in zip(workers, found, strict=True)
             ]
+    except WaitTimeout as exc:
+        missing = [w for w, b in zip(workers, found, strict=True) if b is None]
+        raise explained(session, exc, missing, opts.branch) from None
     finally:
         spinner.stop()
     return [b for b in found if b is not None]
@@ -230,8 +181,13 @@ def run_many(opts: LatestOptions, names: Sequence[str], env: Env) -> ExitCode:
             for prefix, label, build in zip(shown, labels, found, strict=True)
         ]
         timed_out = _read(session, env, readings, workers, opts, commit)
+        why = ""
+        if timed_out:
+            session.client.deadline = None  # passed: the triggers are read on a fresh one
+            missing = [w for w, r in zip(workers, readings, strict=True) if r.build is None]
+            why = why_not_built(session, missing, opts.branch) if missing else ""
         account_id = session.account_id
-    ending = _Ending(labels, readings, workers, timed_out, account_id)
+    ending = _Ending(labels, readings, workers, timed_out, account_id, why)
     return _report(env, ending, opts, commit)
 
 
@@ -333,6 +289,7 @@ class _Ending(NamedTuple):
     workers: list[Worker]
     timed_out: bool
     account_id: str | None
+    why: str  # with --wait, why the Workers with no build may not have built
 
 
 def _report(env: Env, ending: _Ending, opts: LatestOptions, commit: str | None) -> ExitCode:
@@ -367,7 +324,8 @@ def _report(env: Env, ending: _Ending, opts: LatestOptions, commit: str | None) 
     if ending.timed_out:  # said, and its exit status set, by the one translator of errors
         what = _waiting_for(ending.readings, ending.workers, opts, commit)
         after = format_duration(opts.log.timeout)
-        raise WaitTimeout(f"gave up after {after}: {what}", "raise --timeout to wait longer")
+        why = f"\n{ending.why}" if ending.why else ""
+        raise WaitTimeout(f"gave up after {after}: {what}{why}", "raise --timeout to wait longer")
     return _worst(codes)
 
 

@@ -10,8 +10,8 @@ from ..errors import ExitCode, NotFoundError
 from ..models import Build
 from ..output.formats import OutputFormat
 from ..settings.session import open_session
-from .latest import Worker, resolve_worker
 from .options import ListOptions
+from .workers import Worker, resolve_worker
 
 
 def run_list(opts: ListOptions, env: Env) -> ExitCode:

@@ -12,8 +12,8 @@ from ..errors import ExitCode
 from ..models import Trigger
 from ..output.formats import OutputFormat
 from ..settings.session import open_session
-from .latest import resolve_worker
 from .options import TriggersOptions
+from .workers import resolve_worker
 
 
 def run_triggers(opts: TriggersOptions, env: Env) -> ExitCode:
