@@ -262,7 +262,8 @@ def test_latest_wait_gives_up_at_the_timeout(
         (
             "docs/x",
             "no trigger of my-worker builds branch docs/x (Deploy default: main; "
-            "Preview builds: release/* but release/old, paths src/** but src/docs/**)",
+            "Preview builds: release/* but release/old, paths src/** but src/docs/**; "
+            "x: a ::add-mask::b)",  # a line break from the API: on one line
         ),
         (
             "release/2",
@@ -286,14 +287,15 @@ def test_latest_wait_says_why_a_push_did_not_build(
         path_includes=["src/**"],
         path_excludes=["src/docs/**"],
     )
-    workers.triggers[TAG] = [production, preview]
+    hostile = {**production, "trigger_name": "x", "branch_includes": ["a\n::add-mask::b"]}
+    workers.triggers[TAG] = [production, preview, hostile]
     args = ["latest", "my-worker", "other", "--branch", branch, "--wait", "--timeout", "30s"]
     for several in (False, True):  # one Worker, and several at once
         code, _, err = in_folder(
             server, clock, tmp_path, *(args if several else args[:2] + args[3:])
         )
         assert code == ExitCode.TIMEOUT, err
-        assert f"cf-buildlogs: {why}\n" in err
+        assert f"cf-buildlogs: {why}\n" in err and "\n::add-mask::" not in err
         other = f"other builds branch {branch} by Preview builds: all but main: a push"
         assert (other in err) is several
 

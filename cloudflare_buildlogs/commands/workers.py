@@ -98,8 +98,8 @@ def why_not_built(session: Session, workers: Sequence[Worker], branch: str | Non
         name = field(worker.label)
 
         def described(trigger: Trigger) -> str:
-            paths = rules(trigger.path_includes, trigger.path_excludes)
-            branches = rules(trigger.branch_includes, trigger.branch_excludes)
+            paths = field(rules(trigger.path_includes, trigger.path_excludes))
+            branches = field(rules(trigger.branch_includes, trigger.branch_excludes))
             watched = "" if paths == "all" else f", paths {paths}"
             return f"{field(trigger.trigger_name or trigger.trigger_uuid)}: {branches}{watched}"
 
