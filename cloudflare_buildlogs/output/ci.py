@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from ..analysis.phases import FAILED_OUTCOMES
 from ..analysis.untrusted import field, strip_escapes
-from ..models import PHASE, SECONDS, Line, Tracked
+from ..models import MESSAGE, PHASE, SECONDS, Line, Tracked
 from .timestamps import TimestampMode
 from .writers import BuildEnd, TextWriter
 
@@ -169,9 +169,8 @@ ANNOTATIONS = 10  # error lines of the failed phase annotated
 def annotate(s: Summary, redact: Callable[[str], str]) -> str:
     """`::error` for the first error lines of the failed phase, `::warning` for a success that
     deployed nothing; messages passed through `redact` (an annotation is shown on the pull
-    request, as the step summary is)."""
-    from ..models import MESSAGE
-
+    request, as the step summary is). The failed phase's error lines come from its kept
+    groups, which hold its first 50 whatever the other phases logged."""
     who = f"{s.worker}: " if s.worker else ""
     out = []
     if s.build is not None and s.build.stopped and not s.build.succeeded:
@@ -183,8 +182,6 @@ def annotate(s: Summary, redact: Callable[[str], str]) -> str:
             for line, error in group.lines
             if error and (phase is None or line[PHASE] == phase)
         ]
-        if not lines:
-            lines = [line for line in s.errors if phase is None or line[PHASE] == phase]
         for line in lines[:ANNOTATIONS]:
             out.append(f"::error title={title}::{escape_data(redact(line[MESSAGE]))}\n")
     if s.deployed is False:
