@@ -37,6 +37,10 @@ ROUTE_HINT = (
     "the API URL has no such route: Cloudflare's ends in /client/v4 "
     "(--api-url, CLOUDFLARE_API_BASE_URL)"
 )
+WRITE_HINT = (
+    'rerun, build and cancel need a user API token with "Workers CI Write" (dashboard: '
+    '"Workers Builds Configuration: Edit")'
+)
 REJECTED_HINT = (
     "the token is wrong, or lacks the permission: `cf-buildlogs auth status` tells which; "
     + PERMISSION_HINT
@@ -82,6 +86,11 @@ class ApiError(CliError):
 
 class NetworkError(ApiError):
     """No usable answer reached us: connection refused, reset, timed out."""
+
+
+class Unanswered(NetworkError):
+    """A request that must not be repeated (one that starts a build) may have reached the API,
+    but no usable answer came back: whether it acted is unknown (README, "rerun")."""
 
 
 class WaitTimeout(CliError):

@@ -194,6 +194,8 @@ class Build(NamedTuple):
     # "Get build by UUID" gives it once the build made a preview; added after the store's
     # first entries, which lack it (so it has a default).
     preview_url: str | None = None
+    # The trigger that made it, which `rerun` starts again; also added after the first entries.
+    trigger_uuid: str | None = None
 
     @property
     def stopped(self) -> bool:
@@ -233,6 +235,7 @@ class Build(NamedTuple):
             commit_message=_text(meta.get("commit_message")),
             trigger_source=_text(meta.get("build_trigger_source")),
             preview_url=_text(data.get("preview_url")),
+            trigger_uuid=_text(trigger.get("trigger_uuid")),
         )
 
 

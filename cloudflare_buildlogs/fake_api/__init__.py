@@ -9,6 +9,7 @@ Standard library only.
     python -m cloudflare_buildlogs.fake_api --lines 200000   # serve a big build by hand
 """
 
+from .command import main
 from .demo import (
     _DEMO_FAILED_DEPLOY,
     _DEMO_FAILED_LOG,
@@ -28,7 +29,6 @@ from .server import (
     FakeServer,
     Handler,
     Reply,
-    main,
     serve,
 )
 from .state import (

@@ -4,7 +4,6 @@ them, and the faults it plays on request.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
@@ -12,37 +11,26 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .demo import demo_state
-from .lines import (
-    ADVERSARIAL_BUILD,
-    GeneratedLines,
-    RealisticLines,
-    adversarial_lines,
-    generated_uuid,
-)
 from .state import (
     BASE_PATH,
-    DEMO_BUILD,
     FakeBuild,
     Fault,
-    Live,
     State,
     Token,
-    build_json,
     decode_cursor,
-    default_triggers,
     encode_cursor,
     envelope,
     log_page,
     paged,
 )
+from .writes import Refused, serve_write
 
 
 class Reply(Exception):
@@ -84,21 +72,50 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def _serve(self, method: str) -> None:
         state = self.server.state
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with state.lock:
-            state.requests.append(("GET", parts.path, dict(self.headers.items())))
+            state.requests.append((method, parts.path, dict(self.headers.items())))
         if state.latency:
             time.sleep(state.latency)
         fault = state.take_fault(parts.path)
-        if fault is not None and self._misbehave(fault):
+        if fault is not None and not fault.after and self._misbehave(fault):
             return
         try:
-            status, body = self._route(parts.path, query, fault)
+            if method == "GET":
+                status, answer = self._route(parts.path, query, fault)
+            else:
+                status, answer = 200, self._write(method, parts.path, body)
         except Reply as reply:
-            status, body = reply.status, reply.body
-        self._send(status, json.dumps(body).encode())
+            status, answer = reply.status, reply.body
+        if fault is not None and fault.after and self._misbehave(fault):
+            return  # the write was done; its answer is lost
+        self._send(status, json.dumps(answer).encode())
+
+    def _write(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        prefix = re.match(r"/client/v4/accounts/(?P<acct>[^/]+)/builds(?P<rest>/.*)", path)
+        if prefix is None:
+            raise Reply(404, 7000, "No route for that URI")
+        token = self._token(builds=True)
+        self._check_account(prefix["acct"])
+        try:
+            answer = serve_write(self.server.state, token, method, prefix["rest"], body)
+        except Refused as refused:
+            raise Reply(refused.status, refused.code, refused.message) from None
+        if answer is None:
+            raise Reply(405 if method != "GET" else 404, 7001, "Method not allowed")
+        return answer
 
     def _send(
         self,
@@ -236,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_build(self, token: Token, uuid: str, **_: Any) -> dict[str, Any]:
         build = self._build(uuid, token)
-        result = build_json(build, self.server.state.clock())
+        result = self.server.state.json_of(build, self.server.state.clock())
         if build.preview_url is not None and result["status"] == "stopped":
             result["preview_url"] = build.preview_url
         return envelope(result)
@@ -263,12 +280,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_latest(self, token: Token, query: dict[str, str], **_: Any) -> dict[str, Any]:
         tags = [t for t in query.get("external_script_ids", "").split(",") if t]
-        now = self.server.state.clock()
+        state = self.server.state
+        now = state.clock()
         latest: dict[str, Any] = {}
         for tag in tags:
-            mine = [b for b in self.server.state.visible() if b.worker_tag == tag]
+            mine = [b for b in state.visible() if b.worker_tag == tag]
             if mine:
-                latest[tag] = build_json(mine[-1], now)
+                latest[tag] = state.json_of(mine[-1], now)
         return envelope({"builds": latest})
 
     def route_worker_builds(
@@ -281,14 +299,14 @@ class Handler(BaseHTTPRequestHandler):
         if not 1 <= per_page <= 200 or page < 1:
             raise Reply(400, 12002, "Invalid pagination parameters")
         now = state.clock()
-        mine = [build_json(b, now) for b in reversed(state.visible()) if b.worker_tag == tag]
+        mine = [state.json_of(b, now) for b in reversed(state.visible()) if b.worker_tag == tag]
         return paged(mine, page, per_page)
 
     def route_triggers(self, token: Token, tag: str, **_: Any) -> dict[str, Any]:
         if not token.can_read_builds:
             raise Reply(403, 10000, "Authentication error")
         state = self.server.state
-        return envelope(state.triggers.get(tag, default_triggers(tag)))
+        return envelope(state.triggers_of(tag))
 
     def route_limits(self, token: Token, **_: Any) -> dict[str, Any]:
         if not token.can_read_builds:
@@ -328,63 +346,3 @@ def serve(state: State, port: int = 0) -> Iterator[FakeServer]:
         server.shutdown()
         server.server_close()
         shutil.rmtree(server.scratch_dir, ignore_errors=True)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m cloudflare_buildlogs.fake_api",
-        description="Serve the fake Cloudflare API on 127.0.0.1.",
-    )
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument(
-        "--lines", type=int, action="append", default=[],
-        help="add a build of N lines, served as build 00000000-0000-4000-8000-<N>",
-    )  # fmt: skip
-    parser.add_argument(
-        "--realistic", type=int, action="append", default=[],
-        help="add a build of N realistic lines, served as 00000000-0000-4000-9000-<N>",
-    )  # fmt: skip
-    parser.add_argument(
-        "--adversarial", type=int, default=0,
-        help=f"add a failed build of lines of N hostile characters each, as {ADVERSARIAL_BUILD}",
-    )  # fmt: skip
-    parser.add_argument(
-        "--live", action="store_true",
-        help=f"play the demo's build {DEMO_BUILD} (and --workers' builds) live, from the queue",
-    )  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, default=0, metavar="N",
-        help="add N Workers named worker-1..N, each with a realistic build of 300 lines",
-    )  # fmt: skip
-    parser.add_argument(
-        "--fault", action="append", default=[], metavar="KIND[@PATH][*TIMES]",
-        help="misbehave: KIND one of Fault's kinds (429, 500, drop, slow, malformed, ...) on "
-        "requests whose path holds PATH (default /logs), TIMES times (default 1)",
-    )  # fmt: skip
-    parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument(
-        "--latency-ms", type=float, default=0.0, help="add this to every answer (a network)"
-    )
-    args = parser.parse_args(argv)
-    state = demo_state(live=args.live)
-    for index in range(1, args.workers + 1):
-        tag, uuid = f"{index:032x}", f"00000000-0000-4000-b000-{index:012d}"
-        state.scripts.append({"id": f"worker-{index}", "tag": tag})
-        live = Live(started=state.clock(), queued_s=index, lines_per_s=100) if args.live else None
-        state.add(FakeBuild(uuid, RealisticLines(300), worker_tag=tag, live=live))
-    for spec in args.fault:
-        rest, _, times = spec.partition("*")
-        kind, _, path = rest.partition("@")
-        state.faults.append(Fault(kind, times=int(times or 1), path=path or "/logs"))
-    state.page_size = args.page_size
-    state.latency = args.latency_ms / 1000
-    for count in args.lines:
-        state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
-    for count in args.realistic:
-        state.add(FakeBuild(generated_uuid(count, realistic=True), RealisticLines(count)))
-    if args.adversarial:
-        lines = adversarial_lines(args.adversarial)
-        state.add(FakeBuild(ADVERSARIAL_BUILD, lines, outcome="fail"))
-    with serve(state, args.port) as server:
-        print(server.url, flush=True)  # noqa: T201 - the one line a caller reads
-        threading.Event().wait()

@@ -5,6 +5,7 @@ and the shapes of its answers, faithful to the official schema.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 import time
@@ -40,6 +41,7 @@ class Token:
     account_owned: bool = False  # the Builds API rejects these with "Invalid token"
     can_read_builds: bool = True  # "Workers CI Read"
     can_read_scripts: bool = True  # "Workers Scripts Read"
+    can_write_builds: bool = True  # "Workers CI Write": start, cancel, purge
     expires_on: str | None = None
 
 
@@ -73,6 +75,7 @@ class FakeBuild:
     appears_at: float | None = None  # on the state's clock: unknown to the API before then
     stopped_on: str = "2023-11-14T22:15:03Z"  # when a build that is not live stopped
     preview_url: str | None = None  # given by "get build by UUID" only, once it stopped
+    trigger_uuid: str | None = None  # None: the Worker's first trigger that takes the branch
 
 
 @dataclass
@@ -96,6 +99,9 @@ class Fault:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # On a request that starts a build: play the fault after the build was started (an
+    # answer lost on its way back: `drop`, `slow`, a 5xx), not instead of starting it.
+    after: bool = False
 
 
 @dataclass
@@ -114,6 +120,9 @@ class State:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     # A Worker's triggers by its tag, as the API gives them; one not here has the default.
     triggers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # What the writes did, in order: (kind, trigger or build UUID, the request's body).
+    writes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    next_outcome: str = "success"  # how the next build started through the API ends
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, build: FakeBuild) -> FakeBuild:
@@ -124,6 +133,32 @@ class State:
         """The builds the API knows of now, oldest first."""
         now = self.clock()
         return [b for b in self.builds.values() if b.appears_at is None or b.appears_at <= now]
+
+    def triggers_of(self, tag: str) -> list[dict[str, Any]]:
+        return self.triggers.get(tag, default_triggers(tag))
+
+    def trigger_of(self, build: FakeBuild) -> dict[str, Any]:
+        """The trigger a build names: its own, or its Worker's first that takes its branch."""
+        triggers = self.triggers_of(build.worker_tag) or default_triggers(build.worker_tag)
+        for trigger in triggers:
+            if trigger["trigger_uuid"] == build.trigger_uuid:
+                return trigger
+        taking = [t for t in triggers if takes(t, build)]
+        return (taking or triggers)[0]
+
+    def find_trigger(self, trigger_uuid: str) -> dict[str, Any] | None:
+        """A trigger by its UUID, among the triggers of every Worker the API knows."""
+        tags = {b.worker_tag for b in self.builds.values()}
+        tags.update(s["tag"] for s in self.scripts)
+        tags.update(self.triggers)
+        for tag in sorted(tags):
+            for trigger in self.triggers_of(tag):
+                if trigger["trigger_uuid"] == trigger_uuid:
+                    return trigger
+        return None
+
+    def json_of(self, build: FakeBuild, now: float) -> dict[str, Any]:
+        return build_json(build, now, self.trigger_of(build))
 
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:
@@ -169,7 +204,22 @@ def _times(build: FakeBuild, now: float) -> tuple[str, str]:
     return wall(running), wall(stopped)
 
 
-def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
+def takes(trigger: dict[str, Any], build: FakeBuild) -> bool:
+    """Whether a trigger's branch rules take a build's branch (as `models.Trigger.takes`)."""
+    from fnmatch import fnmatchcase
+
+    branch = build.branch
+    includes = trigger.get("branch_includes") or ["*"]
+    excludes = trigger.get("branch_excludes") or []
+    return any(fnmatchcase(branch, p) for p in includes) and not any(
+        fnmatchcase(branch, p) for p in excludes
+    )
+
+
+def build_json(
+    build: FakeBuild, now: float, trigger: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    trigger = trigger or default_triggers(build.worker_tag)[0]
     status, _ = build_status(build, now)
     stopped = status == "stopped"
     running_on, stopped_on = _times(build, now)
@@ -184,12 +234,15 @@ def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
         "modified_on": build.created_on,
         "pull_request": None,
         "trigger": {
-            "external_script_id": build.worker_tag,
-            "trigger_name": "Deploy default",
-            "trigger_uuid": DEFAULT_TRIGGER,
-            "build_command": "npm run build",
-            "deploy_command": "npx wrangler deploy",
-            "root_directory": "/",
+            key: trigger.get(key)
+            for key in (
+                "external_script_id",
+                "trigger_name",
+                "trigger_uuid",
+                "build_command",
+                "deploy_command",
+                "root_directory",
+            )
         },
         "build_trigger_metadata": {
             "build_trigger_source": build.trigger_source,
@@ -203,12 +256,18 @@ def build_json(build: FakeBuild, now: float) -> dict[str, Any]:
     }
 
 
-DEFAULT_TRIGGER = "c9d8e7f6-a5b4-4c3d-9e2f-1a0b9c8d7e6f"  # the one every fake build names
+DEFAULT_TRIGGER = "c9d8e7f6-a5b4-4c3d-9e2f-1a0b9c8d7e6f"  # the demo Worker's production one
+PREVIEW_TRIGGER = "d0e1f2a3-b4c5-4d6e-8f70-8192a3b4c5d6"
 
 
 def default_triggers(tag: str) -> list[dict[str, Any]]:
     """A Worker's triggers as the dashboard makes them: production builds main and deploys;
-    preview builds every other branch and uploads a version."""
+    preview builds every other branch and uploads a version. The demo Worker's have fixed
+    UUIDs; any other Worker's are its own, derived from its tag."""
+    if tag == DEMO_WORKER_TAG:
+        production, preview = DEFAULT_TRIGGER, PREVIEW_TRIGGER
+    else:
+        production, preview = _uuid_of(f"production {tag}"), _uuid_of(f"preview {tag}")
     common = {
         "external_script_id": tag,
         "root_directory": "/",
@@ -224,7 +283,7 @@ def default_triggers(tag: str) -> list[dict[str, Any]]:
     return [
         {
             **common,
-            "trigger_uuid": DEFAULT_TRIGGER,
+            "trigger_uuid": production,
             "trigger_name": "Deploy default",
             "branch_includes": ["main"],
             "branch_excludes": [],
@@ -232,13 +291,18 @@ def default_triggers(tag: str) -> list[dict[str, Any]]:
         },
         {
             **common,
-            "trigger_uuid": "d0e1f2a3-b4c5-4d6e-8f70-8192a3b4c5d6",
+            "trigger_uuid": preview,
             "trigger_name": "Preview builds",
             "branch_includes": ["*"],
             "branch_excludes": ["main"],
             "deploy_command": "npx wrangler versions upload",
         },
     ]
+
+
+def _uuid_of(text: str) -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
 
 
 def encode_cursor(line: int) -> str:
