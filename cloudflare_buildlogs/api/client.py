@@ -146,25 +146,36 @@ class Client(Transport):
         return checked(Build.from_api(env.result), f"the build started on {what}")
 
     def purge_build_cache(self, account_id: str, trigger_uuid: str) -> None:
-        path = f"/accounts/{segment(account_id)}/builds/triggers/{segment(trigger_uuid)}"
         self._request(
             "POST",
-            f"{path}/purge_build_cache",
+            purge_path(account_id, trigger_uuid),
             what=f"trigger {trigger_uuid}",
             action="purge the build cache of",
         )
 
     def cancel_build(self, account_id: str, build_uuid: str) -> str | None:
         """Cancel a queued or running build; its outcome when the answer gives one."""
-        path = f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}/cancel"
-        env = self._request("PUT", path, what=f"build {build_uuid}", action="cancel")
+        env = self._request(
+            "PUT", cancel_path(account_id, build_uuid), what=f"build {build_uuid}", action="cancel"
+        )
         outcome = env.result.get("build_outcome") if isinstance(env.result, dict) else None
         return outcome if isinstance(outcome, str) and outcome else None
 
 
+# Where each write goes, as --dry-run shows it.
+
+
 def build_path(account_id: str, trigger_uuid: str) -> str:
-    """Where a build is started on a trigger (shown as is by --dry-run)."""
     return f"/accounts/{segment(account_id)}/builds/triggers/{segment(trigger_uuid)}/builds"
+
+
+def purge_path(account_id: str, trigger_uuid: str) -> str:
+    trigger = segment(trigger_uuid)
+    return f"/accounts/{segment(account_id)}/builds/triggers/{trigger}/purge_build_cache"
+
+
+def cancel_path(account_id: str, build_uuid: str) -> str:
+    return f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}/cancel"
 
 
 def build_body(branch: str | None, commit: str | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Examples:
   cf-buildlogs get 5b1d8f2e-7c3a-4e9b-a6d0-1f2e3d4c5b6a
   git push && cf-buildlogs latest --commit HEAD --wait --follow
   cf-buildlogs list -o json | jq -r '.[0].build_uuid'
+  cf-buildlogs rerun 5b1d8f2e --follow                 # start it again, and watch it
 
 Exit status: 0 done (with --follow/--exit-status: the build succeeded), 1 the build failed,
 2 usage, 3 credentials or permission, 4 not found, 5 API or network, 6 --timeout,

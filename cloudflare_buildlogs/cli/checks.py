@@ -222,3 +222,41 @@ def check_build(value: str, account_id: str | None) -> BuildRef:
     from ..settings.buildref import parse_build
 
     return parse_build(value, account_id)
+
+
+_FOLLOW_ONLY = {  # the flags that say how to read a build, by the name a user typed
+    "output": "--output",
+    "json_": "--json",
+    "ndjson": "--ndjson",
+    "timestamps": "--timestamps",
+    "no_timestamps": "--no-timestamps",
+    "tail": "--tail",
+    "interval": "--interval",
+    "timeout": "--timeout",
+    "exit_status": "--exit-status",
+    "require_deploy": "--require-deploy",
+    "ci": "--ci",
+    "errors": "--errors",
+    "phase": "--phase",
+    "redact": "--redact",
+    "summary": "--summary",
+}
+
+
+def follow_options(
+    flags: LogFlags, view: ViewFlags, environ: Mapping[str, str]
+) -> LogOptions | None:
+    """How `rerun` and `build` read the build they start: as `get --follow` with --follow;
+    without it they print its UUID, so a flag that says how to read it is a usage error."""
+    if flags.follow:
+        return log_options(flags, view, environ=environ)
+    plain = LogFlags("text", False, False, "local", False, flags.color, None)
+    given = {**flags._asdict(), **view._asdict()}
+    default = {**plain._asdict(), **ViewFlags(context=view.context)._asdict()}
+    for name, option in _FOLLOW_ONLY.items():
+        if given[name] != default[name]:
+            raise UsageError(
+                f"{option} needs --follow",
+                "without --follow the new build's UUID is printed; add --follow to read its log",
+            )
+    return None

@@ -186,6 +186,7 @@ def _check(
         report.fail("builds api", "refused", exc)
         return
     report.line("builds api", "ok")
+    report.line("writes", 'rerun, build and cancel need "Workers CI Write" (not checked)')
 
 
 def run_logout(opts: ApiOptions, env: Env) -> ExitCode:

@@ -86,3 +86,26 @@ class LoginOptions(NamedTuple):
     api: ApiOptions = ApiOptions()
     with_token: bool = False
     email: str | None = None
+
+
+class ActOptions(NamedTuple):
+    """What rerun, build and cancel share (README, "Acting on builds")."""
+
+    api: ApiOptions = ApiOptions()
+    follow: LogOptions | None = None  # --follow: the new build is read as `get --follow` reads
+    dry_run: bool = False  # print the writes instead of making them
+    worker: str | None = None  # --worker: where to find a build named by a short id
+
+
+class RerunOptions(NamedTuple):
+    build: BuildRef
+    clear_cache: bool = False
+    act: ActOptions = ActOptions()
+
+
+class BuildOptions(NamedTuple):
+    worker: str | None  # a name or tag; None: the folder's
+    branch: str
+    commit: str | None = None  # a hex prefix, or "head"
+    trigger: str | None = None  # a trigger's name or UUID, when several take the branch
+    act: ActOptions = ActOptions()

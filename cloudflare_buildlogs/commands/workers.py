@@ -87,8 +87,6 @@ def explained(
 def why_not_built(session: Session, workers: Sequence[Worker], branch: str | None) -> str:
     """Why a push may not have built (README, "latest"), from each Worker's triggers: which
     take the branch and which paths they watch, or that none does."""
-    from ..output.table import rules
-
     said = []
     for worker in workers:
         try:
@@ -96,13 +94,6 @@ def why_not_built(session: Session, workers: Sequence[Worker], branch: str | Non
         except CliError:  # the explanation is a courtesy: the wait's own message stands
             continue
         name = field(worker.label)
-
-        def described(trigger: Trigger) -> str:
-            paths = field(rules(trigger.path_includes, trigger.path_excludes))
-            branches = field(rules(trigger.branch_includes, trigger.branch_excludes))
-            watched = "" if paths == "all" else f", paths {paths}"
-            return f"{field(trigger.trigger_name or trigger.trigger_uuid)}: {branches}{watched}"
-
         every = "; ".join(described(t) for t in triggers) or "no trigger at all"
         taking = [t for t in triggers if branch is not None and t.takes(branch)]
         if branch is None:
@@ -115,3 +106,14 @@ def why_not_built(session: Session, workers: Sequence[Worker], branch: str | Non
                 ": a push that changes no watched path does not build"
             )
     return "\n".join(said)
+
+
+def described(trigger: Trigger) -> str:
+    """`production: main` or `preview: all but main, paths src/**`: a trigger's name and rules
+    in one clean line."""
+    from ..output.table import rules
+
+    paths = field(rules(trigger.path_includes, trigger.path_excludes))
+    branches = field(rules(trigger.branch_includes, trigger.branch_excludes))
+    watched = "" if paths == "all" else f", paths {paths}"
+    return f"{field(trigger.trigger_name or trigger.trigger_uuid)}: {branches}{watched}"

@@ -1,17 +1,19 @@
 """The fake API's writes (README, "Acting on builds"): start a build on a trigger, purge a
 trigger's build cache, cancel a build; each needs "Workers CI Write", as Cloudflare's do.
 
-A started build is played live, from the queue, like the demo's; its lines say what started it.
+A started build is played live from the queue, with the demo's log (the failed one when the
+state's `next_outcome` is a failure), its timestamps those of the moment.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .lines import RealisticLines
+from .demo import _DEMO_FAILED_LOG, _DEMO_LOG
 from .state import FakeBuild, Live, State, Token, build_status, envelope
 
 # Which write a request is: its method and path (after /accounts/ACCOUNT/builds).
@@ -63,16 +65,20 @@ def start_build(state: State, body: bytes, trigger: str) -> dict[str, Any]:
     branch, commit = asked.get("branch"), asked.get("commit_hash")
     if not (isinstance(branch, str) and branch) and not (isinstance(commit, str) and commit):
         raise Refused(400, 12002, "branch or commit_hash is required")
+    failed = state.next_outcome != "success"
+    start = int(time.time())
+    text = _DEMO_FAILED_LOG if failed else _DEMO_LOG
+    lines = [[start + number // 2, line] for number, line in enumerate(text.splitlines())]
     build = FakeBuild(
         str(uuid.uuid4()),
-        RealisticLines(120),
+        lines,
         worker_tag=found["external_script_id"],
         branch=branch if isinstance(branch, str) and branch else "main",
         commit_hash=commit if isinstance(commit, str) and commit else "0" * 40,
         commit_message="Started from the API",
         trigger_source="api",
         created_on=_now_text(),
-        live=Live(started=state.clock(), queued_s=0.5, lines_per_s=200),
+        live=Live(started=state.clock(), queued_s=0.5, lines_per_s=40),
         trigger_uuid=trigger,
         outcome=state.next_outcome,
     )
