@@ -202,7 +202,8 @@ def build_command(
         typer.Option(
             "--commit",
             metavar="SHA|HEAD",
-            help="The commit to build (HEAD: the one checked out here); default: the head of the branch.",
+            help="The commit to build (HEAD: the one checked out here); default: the head of "
+            "the branch.",
         ),
     ] = None,
     trigger: Annotated[
