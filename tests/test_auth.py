@@ -181,6 +181,9 @@ def test_status_when_all_is_well(
     assert "token:       active, no expiry" in out
     assert f"account:     {ACCOUNT} (the token's only account, Demo account)" in out
     assert "builds api:  ok" in out
+    assert out.endswith(
+        'writes:      rerun, build and cancel need "Workers CI Write" (not checked)\n'
+    )
     assert io_.err.getvalue() == ""
 
 

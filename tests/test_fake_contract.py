@@ -35,14 +35,15 @@ REGISTRY: Registry = Registry().with_resource(
 PREFIX = "/accounts/{account_id}/builds"
 LIVE = "11111111-2222-4333-8444-555555555555"
 TAG = fake_api.DEMO_WORKER_TAG
+DEFAULT_TRIGGER = fake_api.DEFAULT_TRIGGER
 
 
 def schema_at(pointer: str) -> dict[str, Any]:
     return {"$ref": f"{URI}#{pointer}"}
 
 
-def response_schema(path: str, status: str = "200") -> dict[str, Any]:
-    response = SPEC["paths"][PREFIX + path]["get"]["responses"][status]
+def response_schema(path: str, status: str = "200", method: str = "get") -> dict[str, Any]:
+    response = SPEC["paths"][PREFIX + path][method]["responses"][status]
     if "$ref" in response:  # a shared response under components/responses
         response = SPEC["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
     schema: dict[str, Any] = response["content"]["application/json"]["schema"]
@@ -229,6 +230,48 @@ def test_error_answers_match_the_schema(
         validate(response.json(), ERROR_SCHEMA)
         if path is not None:
             validate(response.json(), response_schema(path, str(status)))
+
+
+def test_the_writes_answer_as_the_schema_says(
+    client: httpx.Client, state: fake_api.State, bare: httpx.Client
+) -> None:
+    trigger = f"/builds/triggers/{fake_api.DEFAULT_TRIGGER}"
+    body = {"branch": "main", "commit_hash": "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"}
+    request = SPEC["paths"][PREFIX + "/triggers/{trigger_uuid}/builds"]["post"]["requestBody"]
+    validate(body, _inline(request["content"]["application/json"]["schema"]))
+    started = client.post(f"{trigger}/builds", json=body)
+    assert started.status_code == 200, started.text
+    validate(started.json(), response_schema("/triggers/{trigger_uuid}/builds", method="post"))
+    new = started.json()["result"]
+    assert new["status"] == "queued" and new["trigger"]["trigger_uuid"] == DEFAULT_TRIGGER
+    purged = client.post(f"{trigger}/purge_build_cache")
+    validate(
+        purged.json(), response_schema("/triggers/{trigger_uuid}/purge_build_cache", method="post")
+    )
+    cancelled = client.put(f"/builds/builds/{new['build_uuid']}/cancel")
+    assert cancelled.json()["result"]["build_outcome"] == "cancelled"
+    validate(cancelled.json(), response_schema("/builds/{build_uuid}/cancel", method="put"))
+    assert [kind for kind, _, _ in state.writes] == ["start_build", "purge", "cancel"]
+
+    again = client.put(f"/builds/builds/{new['build_uuid']}/cancel")  # it has stopped
+    assert again.status_code == 400
+    validate(again.json(), ERROR_SCHEMA)
+    state.tokens["read-only"] = fake_api.Token(can_write_builds=False)
+    refused = bare.post(
+        f"/accounts/{ACCOUNT}{trigger}/builds",
+        json=body,
+        headers={"Authorization": "Bearer read-only"},
+    )
+    assert refused.status_code == 403
+    validate(refused.json(), ERROR_SCHEMA)
+    for answer in (
+        client.post("/builds/triggers/00000000-0000-4000-8000-000000000000/builds", json=body),
+        client.put("/builds/builds/00000000-0000-4000-8000-000000000000/cancel"),
+    ):
+        assert answer.status_code == 404
+        validate(answer.json(), ERROR_SCHEMA)
+    assert client.post(f"{trigger}/builds", json={}).status_code == 400
+    assert len(state.writes) == 3
 
 
 def test_answers_outside_the_builds_schema_are_still_envelopes(bare: httpx.Client) -> None:

@@ -33,11 +33,13 @@ from .server import (
 )
 from .state import (
     BASE_PATH,
+    DEFAULT_TRIGGER,
     DEMO_ACCOUNT,
     DEMO_BUILD,
     DEMO_FAILED_BUILD,
     DEMO_TOKEN,
     DEMO_WORKER_TAG,
+    PREVIEW_TRIGGER,
     START_EPOCH,
     FakeBuild,
     Fault,
@@ -58,11 +60,13 @@ from .state import (
 __all__ = [
     "ADVERSARIAL_BUILD",
     "BASE_PATH",
+    "DEFAULT_TRIGGER",
     "DEMO_ACCOUNT",
     "DEMO_BUILD",
     "DEMO_FAILED_BUILD",
     "DEMO_TOKEN",
     "DEMO_WORKER_TAG",
+    "PREVIEW_TRIGGER",
     "START_EPOCH",
     "_DEMO_FAILED_DEPLOY",
     "_DEMO_FAILED_LOG",
