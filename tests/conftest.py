@@ -144,3 +144,16 @@ def make_env(environ: Mapping[str, str] | None = None, *, tty: bool = False) -> 
         sleep=lambda _s: None,
     )
     return Captured(env, out, err)
+
+
+def git_repo(folder: Path, files: Mapping[str, str]) -> str:
+    """A git repository in `folder` with `files` in one commit; its commit's hash."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(folder)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], check=True)
+    done = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    return done.stdout.strip()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from cloudflare_buildlogs import fake_api
 from cloudflare_buildlogs.errors import ExitCode
 
-from .conftest import ACCOUNT, SENTINEL, Cli
+from .conftest import ACCOUNT, SENTINEL, Cli, git_repo
 from .test_follow import FakeClock
 
 TAG = fake_api.DEMO_WORKER_TAG
@@ -216,19 +215,13 @@ def test_build_commit_head_in_a_git_repository(
     cli: Cli, acting: fake_api.State, tmp_path: Path
 ) -> None:
     repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "wrangler.toml").write_text('name = "my-worker"\n')
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "first"], check=True)
-    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    head = git_repo(repo, {"wrangler.toml": 'name = "my-worker"\n'})
     done = cli.shell(f"cd {repo} && {cli_bin()} build --branch main --commit HEAD")
     assert done.code == 0, done.stderr
     assert acting.writes == [
-        ("start_build", fake_api.DEFAULT_TRIGGER, {"branch": "main", "commit_hash": head.strip()})
+        ("start_build", fake_api.DEFAULT_TRIGGER, {"branch": "main", "commit_hash": head})
     ]
-    assert f"commit {head.strip()[:12]}" in done.stderr
+    assert f"commit {head[:12]}" in done.stderr
 
 
 def cli_bin() -> str:

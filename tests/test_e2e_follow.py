@@ -12,7 +12,7 @@ import pytest
 
 from cloudflare_buildlogs import fake_api
 
-from .conftest import BIN, BUILD, Cli
+from .conftest import BIN, BUILD, Cli, git_repo
 
 TAG = fake_api.DEMO_WORKER_TAG
 
@@ -123,15 +123,7 @@ def test_push_then_latest_commit_head_wait_follow(
     cli: Cli, state: fake_api.State, tmp_path: Path
 ) -> None:
     repo = tmp_path / "my-worker"
-    repo.mkdir()
-    (repo / "wrangler.jsonc").write_text('{\n  // the Worker\n  "name": "my-worker",\n}\n')
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "first"], check=True)
-    head = subprocess.run(
-        [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    head = git_repo(repo, {"wrangler.jsonc": '{\n  // the Worker\n  "name": "my-worker",\n}\n'})
     state.scripts.append({"id": "my-worker", "tag": TAG})
     state.add(fake_api.FakeBuild("11111111-0000-4000-8000-000000000000", [[1, "old build"]]))
     live(state, lines=10, commit_hash=head, appears_at=time.monotonic() + 0.6)
