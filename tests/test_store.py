@@ -458,7 +458,7 @@ def test_view_takes_every_rendering_option_and_a_summary(
     ("content", "where"),
     [
         ("", ":1: empty input"),
-        ("hello\n", ":1: not JSON"),
+        ("hello\n", ":1: not a log this tool reads: not JSON"),
         (
             '{"type": "line", "epoch": 1, "message": "a"}\n{"type": "line", "epoch": 2\n',
             ":2: not valid JSON",

@@ -29,7 +29,7 @@ from . import logs  # noqa: F401
 from . import account, local  # noqa: F401
 
 # isort: split
-from . import acting  # noqa: F401
+from . import acting, compare  # noqa: F401
 from .app import PROG, app
 from .checks import parse_duration
 

@@ -105,6 +105,13 @@ def check_phases(value: str | None) -> frozenset[str] | None:
         ) from None
 
 
+def check_input(value: str) -> bool:
+    """--input: whether files are read as plain text."""
+    if value not in ("auto", "text"):
+        raise UsageError(f"--input must be auto or text, not {value!r}")
+    return value == "text"
+
+
 def color_choice(color: str) -> str:
     if color not in COLOR_CHOICES:
         raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, not {color!r}")

@@ -6,12 +6,13 @@ import typer
 
 from ..env import Env
 from .app import app, run_command
-from .checks import LogFlags, ViewFlags, api_options, log_options
+from .checks import LogFlags, ViewFlags, api_options, check_input, log_options
 from .options import (
     CiOpt,
     ColorOpt,
     ContextOpt,
     ErrorsOpt,
+    InputOpt,
     JsonOpt,
     LatestOutputOpt,
     NdjsonOpt,
@@ -41,7 +42,8 @@ def view_command(
         str,
         typer.Argument(
             metavar="FILE|-",
-            help="A log saved by --ndjson or --json, or a logs response of the API; - reads stdin.",
+            help="A log saved by --ndjson or --json, a logs response of the API, or a log copied "
+            "from the dashboard; - reads stdin.",
         ),
     ],
     summary: SummaryOpt = False,
@@ -57,12 +59,15 @@ def view_command(
     phase: PhaseOpt = None,
     redact: RedactOpt = None,
     ci: CiOpt = None,
+    input_: InputOpt = "auto",
 ) -> None:
-    """Print a saved log: this tool's JSON output, or the API's.
+    """Print a saved log: this tool's JSON output, the API's, or the dashboard's.
 
     Takes every rendering option of `get`; needs no network and no credentials.
     `get --ndjson > f; view f` prints what `get` prints (elapsed time counts from the file's
-    first line). Input that is none of the forms above is exit 2, naming the line.
+    first line). A log copied from the dashboard (`TIME<TAB>message`, or `HH:MM:SS.mmm |
+    message` rows of its table) is read too, and --input text reads any text file. Input that
+    is none of these is exit 2, naming the line.
     """
     log = LogFlags(
         output=output, json_=json_, ndjson=ndjson, timestamps=timestamps,
@@ -76,7 +81,7 @@ def view_command(
         opts = log_options(
             log, ViewFlags(errors, context, phase, redact, summary), environ=env.environ
         )
-        return run_view(ViewOptions(source, opts), env)
+        return run_view(ViewOptions(source, opts, check_input(input_)), env)
 
     run_command(ctx, work)
 

@@ -248,6 +248,16 @@ RequireDeployOpt = Annotated[
         "log); implies --exit-status.",
     ),
 ]
+InputOpt = Annotated[
+    str,
+    typer.Option(
+        "--input",
+        metavar="auto|text",
+        help="auto: JSON saved by this tool or the API, or a log copied from the dashboard; "
+        "text: any text file, a message a line.",
+        autocompletion=choices("auto", "text"),
+    ),
+]
 BranchOpt = Annotated[
     str | None, typer.Option("--branch", metavar="NAME", help="Only builds of this branch.")
 ]

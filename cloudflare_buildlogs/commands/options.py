@@ -80,6 +80,7 @@ class TriggersOptions(NamedTuple):
 class ViewOptions(NamedTuple):
     source: str  # a path, or "-" for standard input
     log: LogOptions
+    as_text: bool = False  # --input text: a message a line, whatever the file holds
 
 
 class LoginOptions(NamedTuple):

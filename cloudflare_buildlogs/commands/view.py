@@ -23,7 +23,7 @@ from .summary import summarize, summary_pipeline
 
 
 @contextlib.contextmanager
-def _opened(source: str, env: Env) -> Iterator[TextIO]:
+def opened(source: str, env: Env) -> Iterator[TextIO]:
     if source == "-":
         if env.stdin is None:
             raise UsageError("view -: there is no standard input")
@@ -52,11 +52,13 @@ def _build_of(saved: Saved) -> Build | None:
 def run_view(opts: ViewOptions, env: Env) -> ExitCode:
     """Render a saved log with every rendering option of `get`; no network, no credentials."""
     name = "<stdin>" if opts.source == "-" else opts.source
-    with _opened(opts.source, env) as source:
+    with opened(opts.source, env) as source:
         opening, stream = _peeked(source)
-        if several(_record(opening)):  # `latest A B --ndjson`: each build kept apart
+        if not opts.as_text and several(
+            _record(opening)
+        ):  # `latest A B --ndjson`: each build kept apart
             return _view_workers(env, opts.log, read_workers(enumerate(stream, 1), name))
-        saved, pages = read_saved(stream, name)
+        saved, pages = read_saved(stream, name, opts.as_text)
         if opts.log.summary is not None:
             return _view_summary(env, pages, saved, opts.log)
         first = next(pages, None)  # the build's uuid, when the file gives it first

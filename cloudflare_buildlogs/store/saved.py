@@ -70,18 +70,27 @@ def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None
         saved.status, saved.outcome, saved.ended = status, outcome, True
 
 
-def read_saved(stream: Iterable[str], name: str) -> tuple[Saved, Iterator[list[LogLine]]]:
+def read_saved(
+    stream: Iterable[str], name: str, as_text: bool = False
+) -> tuple[Saved, Iterator[list[LogLine]]]:
     """What the file says of its build, and the pages of its lines in order: the first is
-    filled in as the second is read (the end of a build comes last in a file)."""
+    filled in as the second is read (the end of a build comes last in a file). A file that is
+    not JSON is read as a log pasted from the dashboard (`pasted.py`), or with `as_text` as
+    plain text."""
     saved = Saved()
-    return saved, _read(stream, name, saved)
+    return saved, _read(stream, name, saved, as_text)
 
 
-def _read(stream: Iterable[str], name: str, saved: Saved) -> Iterator[list[LogLine]]:
+def _read(stream: Iterable[str], name: str, saved: Saved, as_text: bool) -> Iterator[list[LogLine]]:
     lines = iter(enumerate(stream, 1))
     number, first = next(((n, text) for n, text in lines if text.strip()), (1, ""))
     if not first:
         raise _bad(name, 1, "empty input")
+    if as_text or not first.lstrip().startswith(("{", "[")):
+        from .pasted import pasted
+
+        yield from pasted(first, number, lines, name, as_text)
+        return
     try:
         doc = json.loads(first)
     except _UNREADABLE:
@@ -101,8 +110,6 @@ def _read(stream: Iterable[str], name: str, saved: Saved) -> Iterator[list[LogLi
         except _UNREADABLE as exc:
             raise _bad(name, number + _line_of(exc), f"not valid JSON: {exc}") from None
         yield from _document(whole, number, name, saved)
-    else:
-        raise _bad(name, number, "not JSON")
 
 
 def _line_of(exc: Exception) -> int:

@@ -1,0 +1,108 @@
+"""The commands that compare builds: `diff`, what is new against good builds."""
+
+from typing import Annotated
+
+import typer
+
+from ..env import Env
+from .app import app, run_command
+from .checks import api_options, check_context, check_input, color_choice, summary_format
+from .options import (
+    AccountOpt,
+    ApiUrlOpt,
+    ColorOpt,
+    InputOpt,
+    JsonOpt,
+    NoCacheOpt,
+    ProfileOpt,
+    SummaryOutputOpt,
+    VerboseOpt,
+    WorkerOpt,
+)
+
+DIFF_EXAMPLES = """\b
+Examples:
+  cf-buildlogs diff 7e4a9c1d-2b3f-4a5e-8c6d-9f0a1b2c3d4e      # against the last good build
+  cf-buildlogs diff $BUILD --baseline 3 -C 2
+  cf-buildlogs diff $BUILD $GOOD --both
+  cf-buildlogs diff $BUILD -o json | jq -r '.new[] | "\\(.line) \\(.message)"'
+  cf-buildlogs diff $BUILD -o markdown >> "$GITHUB_STEP_SUMMARY"
+  cf-buildlogs diff pasted-from-an-issue.log $GOOD
+"""
+
+
+@app.command("diff", epilog=DIFF_EXAMPLES)
+def diff_command(
+    ctx: typer.Context,
+    build: Annotated[
+        str,
+        typer.Argument(
+            metavar="BUILD",
+            help="The build whose log to look at: a UUID (or its start), a dashboard URL, or a "
+            "saved or pasted log file.",
+            show_default=False,
+        ),
+    ],
+    base: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[BASE]",
+            help="The build to compare with (the same forms); default: the newest good build "
+            "of the Worker before BUILD, of its branch when there is one.",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        int,
+        typer.Option(
+            "--baseline", metavar="N", help="Compare with the N newest good builds (1-10)."
+        ),
+    ] = 1,
+    both: Annotated[
+        bool, typer.Option("--both", help="Also print the lines of BASE that BUILD lacks (-).")
+    ] = False,
+    context: Annotated[
+        int,
+        typer.Option("--context", "-C", metavar="N", help="Lines of context around new lines."),
+    ] = 0,
+    output: SummaryOutputOpt = "text",
+    json_: JsonOpt = False,
+    exit_status: Annotated[
+        bool, typer.Option("--exit-status", help="Exit 1 when any line is new.")
+    ] = False,
+    color: ColorOpt = "auto",
+    input_: InputOpt = "auto",
+    no_cache: NoCacheOpt = False,
+    worker: WorkerOpt = None,
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show what is new in a build's log against good builds: what changed since it worked.
+
+    Lines are compared after the parts that differ between any two runs (times, durations,
+    sizes, ids, numbers, temporary paths, URL queries) are made placeholders; a line is new
+    when no good build has one like it in the same phase. First the tool versions that changed
+    and the phases whose duration moved much, then the new lines with their numbers, by phase.
+    """
+
+    def work(env: Env) -> int:
+        from ..commands.diff import DiffOptions, run_diff
+
+        opts = DiffOptions(
+            build=build,
+            base=base,
+            baseline=baseline,
+            both=both,
+            context=check_context(context),
+            output=summary_format(output, json_),
+            exit_status=exit_status,
+            color=color_choice(color),
+            as_text=check_input(input_),
+            worker=worker,
+            api=api_options(profile, account_id, api_url, verbose, no_cache),
+        )
+        return run_diff(opts, env)
+
+    run_command(ctx, work)
