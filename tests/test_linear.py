@@ -12,8 +12,10 @@ from collections.abc import Callable
 import pytest
 
 from cloudflare_buildlogs.analysis.classify import is_error, page_may_have_errors
+from cloudflare_buildlogs.analysis.compare import Versions
 from cloudflare_buildlogs.analysis.deploy import DeployReader
 from cloudflare_buildlogs.analysis.hints import hints_for
+from cloudflare_buildlogs.analysis.normalize import normalized, tokens
 from cloudflare_buildlogs.analysis.phases import marker_phase
 from cloudflare_buildlogs.analysis.redact import Redactor
 from cloudflare_buildlogs.analysis.untrusted import (
@@ -67,6 +69,32 @@ def _deploy(line: str) -> object:
     reader.observe([(0, 0.0, False, "Deployed w triggers (1 sec)", 1, "deploy")])
     reader.observe([(0, 0.0, False, line, 2, "deploy")])
     return reader.deployments
+
+
+def _versions(line: str) -> object:
+    found = Versions()
+    found.observe([(0, 0.0, False, line, 1, "configure")])
+    return found.found
+
+
+def _pasted(line: str) -> object:
+    from cloudflare_buildlogs.errors import UsageError
+    from cloudflare_buildlogs.store.pasted import pasted
+
+    try:
+        return list(pasted("01:00:00.000 | first\n", 1, iter([(2, line)]), "f"))
+    except UsageError:
+        return None
+
+
+def _pasted_first(line: str) -> object:
+    from cloudflare_buildlogs.errors import UsageError
+    from cloudflare_buildlogs.store.pasted import pasted
+
+    try:
+        return list(pasted(line, 1, iter([]), "f"))
+    except UsageError:
+        return None
 
 
 def _jsonc(text: str) -> object:
@@ -134,6 +162,24 @@ ADVERSARIAL = {
     "ci: escaping data": (escape_data, _repeat("%\r\n\x1b[")),
     "ci: escaping a property": (escape_property, _repeat("%:,")),
     "ci: a section name": (lambda t: section_name(t, "deploy"), _repeat("a-")),
+    "diff: digit runs and separators": (normalized, _repeat("1.2:3,")),
+    "diff: hex that is never an id": (normalized, _repeat("abcdef1-")),
+    "diff: a long hex word": (normalized, _repeat("abcdef0123")),
+    "diff: UUIDs that stop short": (normalized, _repeat("0123abcd-0123-")),
+    "diff: units after numbers": (normalized, _repeat("1 m1 s1 ")),
+    "diff: queries": (normalized, _repeat("?a=1&")),
+    "diff: temporary paths": (normalized, _repeat("/tmp/a/logs/wrangler-")),
+    "diff: tokens": (tokens, _repeat("a|b,c:")),
+    "diff: tools detected": (
+        _versions,
+        _after("Detected the following tools from environment: ", "node@1."),
+    ),
+    "diff: a wrangler banner of digits": (_versions, _after("wrangler ", "1.")),
+    "pasted: a row of bars": (_pasted, _repeat("| -- ")),
+    "pasted: a header of bars": (_pasted_first, _repeat("a |")),
+    "pasted: wrapper tags": (_pasted, _repeat("<html ")),
+    "pasted: separator dashes": (_pasted, _repeat("-- |")),
+    "pasted: a time then blanks": (_pasted_first, _after("01:02:03.123", " ")),
     "jsonc: empty comments": (_jsonc, _repeat("/**/")),
     "jsonc: comments before a closing bracket": (_jsonc, _after('{"a": 1,', "/**/ ")),
     "jsonc: comment openings": (_jsonc, _repeat("/*")),

@@ -29,7 +29,7 @@ _RFC3339 = re.compile(
     r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})?)\t"
 )
 _CLOCK = re.compile(r"\|?\s{0,8}(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?\s{0,8}(?:\||\t)")
-_WRAPPER = re.compile(r"\s*</?(?:html|body|pre|head|meta|title)\b[^>]{0,200}>\s*$", re.I)
+_WRAPPER = re.compile(r"(?:\s*</?(?:html|body|pre|head|meta|title)\b[^>]{0,200}>){1,8}\s*$", re.I)
 _SEPARATOR = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
