@@ -189,3 +189,28 @@ def test_normalised_forms_of_noise() -> None:
     for one, other in pairs:
         assert normalized(one) == normalized(other), (one, other)
     assert normalized("npm warn EBADENGINE") != normalized("npm warn deprecated")
+
+
+def test_summary_compare_adds_the_new_lines_and_versions(
+    server: fake_api.FakeServer, history: fake_api.State
+) -> None:
+    code, out, err = run(server, "summary", FAILED, "--compare", "-o", "json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["base"] == [good(3)]
+    assert summary["versions"] == [{"tool": "nodejs", "from": "22.16.0", "to": "24.1.0"}]
+    messages = {line["message"] for line in summary["new"]}
+    assert {text for _, text in PLANTED} <= messages and summary["new_total"] == 5
+    assert summary["phases"]  # the summary itself is all there
+
+    code, out, _ = run(server, "summary", FAILED, "--compare")
+    assert code == 0
+    assert f"New since the last good build ({good(3)}):" in out
+    assert "  version nodejs 22.16.0 -> 24.1.0" in out
+    code, out, _ = run(server, "summary", FAILED, "--compare", "-o", "markdown")
+    assert f"**New since the last good build** (`{good(3)[:8]}`)" in out
+    assert "- version `nodejs`: `22.16.0` → `24.1.0`" in out
+
+    code, out, err = run(server, "summary", good(0), "--compare", "-o", "json")
+    assert code == 0 and "note: nothing to compare with" in err
+    assert "new" not in json.loads(out)

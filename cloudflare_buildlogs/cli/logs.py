@@ -282,6 +282,7 @@ Examples:
   cf-buildlogs summary https://dash.cloudflare.com/$ACCOUNT/workers/services/view/my-worker/production/builds/$BUILD
   cf-buildlogs summary $BUILD -o json | jq -r '.errors[].message'
   cf-buildlogs summary $BUILD -o markdown >> "$GITHUB_STEP_SUMMARY"
+  cf-buildlogs summary $BUILD --compare     # and what is new since the last good build
 """
 
 
@@ -296,6 +297,14 @@ def summary_command(
     exit_status: ExitStatusOpt = False,
     require_deploy: RequireDeployOpt = False,
     ci: CiOpt = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Add what is new since the last good build: changed tool versions and up to "
+            "20 new lines (as `diff` finds them).",
+        ),
+    ] = False,
     color: ColorOpt = "auto",
     no_cache: NoCacheOpt = False,
     worker: WorkerOpt = None,
@@ -326,6 +335,7 @@ def summary_command(
             summary=fmt,
             ci=ci_mode(ci, env.environ),
             require_deploy=require_deploy,
+            compare=compare,
         )
         api = api_options(profile, ref.account_id or account_id, api_url, verbose, no_cache)
         return run_get(GetOptions(ref, api, log, worker), env)

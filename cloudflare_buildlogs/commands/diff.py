@@ -13,7 +13,7 @@ import os
 from typing import NamedTuple
 
 from ..analysis.compare import Diff, Finder, Forms, Index, PhaseChange, Source, Versions, changes
-from ..analysis.phases import PhaseReport, report
+from ..analysis.phases import PhaseReport, Tracker, report
 from ..analysis.pipeline import Discard, Pipeline
 from ..analysis.untrusted import field
 from ..env import Env
@@ -125,35 +125,72 @@ def choose_bases(session: Session, source: Source, count: int) -> list[Source]:
     return [Source(b.build_uuid, b) for b in chosen]
 
 
+class Baselines(NamedTuple):
+    """The good builds' logs as a comparison needs them."""
+
+    sources: list[Source]
+    known: Index
+    versions: dict[str, str]  # the newest one's tool versions
+    phases: list[PhaseReport]  # the newest one's phases
+    kept: list[Tracked] | None  # the newest one's lines, for --both
+
+
+def read_baselines(
+    session: Session,
+    env: Env,
+    bases: list[Source],
+    *,
+    redact: bool = False,
+    as_text: bool = False,
+    keep: bool = False,
+) -> Baselines:
+    """Each base's log read into one index; the newest one's versions, phases (and lines)."""
+    known = Index(Forms())
+    newest: Baselines | None = None
+    for base in bases:
+        sink = _Sink(known, keep=keep and newest is None)
+        pipeline = Pipeline(sink, Discard(), redact=redact)
+        _read(session, env, base, pipeline, as_text)
+        if newest is None:
+            phases = report(pipeline.tracker, base.build)
+            newest = Baselines(bases, known, sink.versions.found, phases, sink.kept)
+    assert newest is not None
+    return newest
+
+
+class Comparing:
+    """A log being compared as it is read: the sink of its pipeline."""
+
+    def __init__(self, baselines: Baselines, context: int = 0) -> None:
+        self.baselines = baselines
+        self.finder = Finder(baselines.known, context)
+        self.sink = _Sink(self.finder)
+
+    def result(self, build: Source, tracker: Tracker) -> Diff:
+        base = self.baselines
+        finder = self.finder
+        return Diff(
+            build,
+            base.sources,
+            changes(base.versions, self.sink.versions.found),
+            phase_changes(report(tracker, build.build), base.phases),
+            finder.shown,
+            finder.new,
+            finder.missing(base.kept) if base.kept is not None else [],
+        )
+
+
 def compare(
     session: Session, env: Env, opts: DiffOptions, build: Source, bases: list[Source]
 ) -> Diff:
     markdown = opts.output is SummaryFormat.MARKDOWN
-    forms = Forms()
-    index = Index(forms)
-    first: _Sink | None = None
-    trackers = []
-    for number, base in enumerate(bases):
-        sink = _Sink(index, keep=opts.both and number == 0)
-        pipeline = Pipeline(sink, Discard(), redact=markdown)
-        _read(session, env, base, pipeline, opts.as_text)
-        trackers.append(pipeline.tracker)
-        first = first or sink
-    finder = Finder(index, opts.context)
-    sink = _Sink(finder)
-    pipeline = Pipeline(sink, Discard(), redact=markdown)
-    _read(session, env, build, pipeline, opts.as_text)
-    assert first is not None
-    missing = finder.missing(first.kept) if first.kept is not None else []
-    return Diff(
-        build,
-        bases,
-        changes(first.versions.found, sink.versions.found),
-        phase_changes(report(pipeline.tracker, build.build), report(trackers[0], bases[0].build)),
-        finder.shown,
-        finder.new,
-        missing,
+    baselines = read_baselines(
+        session, env, bases, redact=markdown, as_text=opts.as_text, keep=opts.both
     )
+    comparing = Comparing(baselines, opts.context)
+    pipeline = Pipeline(comparing.sink, Discard(), redact=markdown)
+    _read(session, env, build, pipeline, opts.as_text)
+    return comparing.result(build, pipeline.tracker)
 
 
 def phase_changes(now: list[PhaseReport], then: list[PhaseReport]) -> list[PhaseChange]:

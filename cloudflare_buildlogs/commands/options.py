@@ -28,6 +28,7 @@ class LogOptions(NamedTuple):
     summary: SummaryFormat | None = None  # print the summary instead of the log
     ci: CiMode = CiMode.NONE  # GitHub's groups and files, GitLab's sections (README, "In CI")
     require_deploy: bool = False  # a success that deployed nothing is exit 7
+    compare: bool = False  # summary --compare: what is new since the last good build
 
 
 class Target(NamedTuple):

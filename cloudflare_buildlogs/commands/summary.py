@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ..analysis.compare import Source
 from ..analysis.pipeline import Collector, Discard, Pipeline
 from ..env import Env
 from ..errors import ExitCode
@@ -17,8 +18,10 @@ from .options import LogOptions, Target
 from .reading import exit_for, make_poller, read_whole
 
 if TYPE_CHECKING:
+    from ..analysis.compare import Diff
     from ..output.summary import Summary
     from ..store.entries import Entry
+    from .diff import Comparing
 
 
 def print_summary(
@@ -62,8 +65,12 @@ def read_summary(
     opts: LogOptions,
     kept: Entry | None = None,
 ) -> Summary:
-    """Read the whole log (from the store when kept) and print its summary."""
+    """Read the whole log (from the store when kept) and print its summary; with --compare,
+    against the last good build's, in the same pass."""
     pipeline = summary_pipeline(opts)
+    comparing = _comparing(session, env, build, opts) if opts.compare else None
+    if comparing is not None:
+        pipeline.sink = comparing.sink
     read_whole(session, target.build_uuid, build, kept, pipeline)
     return summarize(
         env,
@@ -74,7 +81,23 @@ def read_summary(
         account_id=session.account_id,
         worker=target.label,
         environment=target.environment,
+        compared=None
+        if comparing is None
+        else comparing.result(Source(build.build_uuid, build), pipeline.tracker),
     )
+
+
+def _comparing(session: Session, env: Env, build: Build, opts: LogOptions) -> Comparing | None:
+    """The last good build read for the comparison; None (and a note) when there is none."""
+    from ..errors import NotFoundError
+    from .diff import Comparing, choose_bases, read_baselines
+
+    try:
+        bases = choose_bases(session, Source(build.build_uuid, build), 1)
+    except NotFoundError as exc:
+        env.error_line(f"note: nothing to compare with: {exc.message}")
+        return None
+    return Comparing(read_baselines(session, env, bases, redact=opts.redact))
 
 
 def wait_stopped(session: Session, env: Env, opts: LogOptions, builds: list[Build]) -> list[Build]:
@@ -114,6 +137,7 @@ def summarize(
     account_id: str | None = None,
     worker: str | None = None,
     environment: str | None = None,
+    compared: Diff | None = None,
 ) -> Summary:
     """The summary of the log `pipeline` has read, printed in the format asked for; what is
     known of the account and the Worker makes the dashboard link."""
@@ -128,7 +152,7 @@ def summarize(
         account_id=account_id,
         worker=worker,
         url=dashboard_url(account_id, worker, build_uuid, environment),
-    )
+    )._replace(compared=compared)
     fmt = opts.summary or SummaryFormat.TEXT
     if fmt is SummaryFormat.JSON:
         env.stdout.write(json.dumps(to_json(summary), indent=2, ensure_ascii=False) + "\n")

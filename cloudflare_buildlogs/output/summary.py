@@ -27,11 +27,17 @@ from ..analysis.untrusted import (
     strip_escapes,
 )
 from ..models import MESSAGE, NUMBER, PHASE, SECONDS, Build, Tracked
+from .compared import draw as compared_draw
+from .compared import to_json as compared_json
+from .compared import to_markdown as compared_markdown
+from .compared import to_text as compared_text
 from .stderr import OUTCOME_WORDS
 from .timestamps import Stamper, TimestampMode, format_duration
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from ..analysis.compare import Diff
 
 
 class Summary(NamedTuple):
@@ -50,6 +56,7 @@ class Summary(NamedTuple):
     deployments: list[Deployment]
     deployed: bool | None  # README, "What was deployed": None while running or failed
     not_deployed: Hint | None  # why a success deployed nothing, when its log tells (in hints)
+    compared: Diff | None = None  # summary --compare: what is new since the last good build
 
 
 def make_summary(
@@ -105,6 +112,7 @@ def _seconds(value: float | None) -> float | None:
 
 def to_json(s: Summary) -> dict[str, Any]:
     build = s.build
+    compared = {} if s.compared is None else compared_json(s.compared)
     return {
         "build_uuid": s.build_uuid or None,
         "account_id": s.account_id,
@@ -141,6 +149,7 @@ def to_json(s: Summary) -> dict[str, Any]:
         "hints": [{"text": h.text, "url": h.url} for h in s.hints],
         "deployments": [d.to_json(build.preview_url if build else None) for d in s.deployments],
         "deployed": s.deployed,
+        **compared,
     }
 
 
@@ -280,6 +289,7 @@ def to_text(s: Summary) -> str:
     if s.hints:
         hints = [f"- {h.text}" + (f" {field(h.url)}" if h.url else "") for h in s.hints]
         out += ["", "Hints:", *hints]
+    out += compared_text(s.compared) if s.compared is not None else []
     return "\n".join(out) + "\n"
 
 
@@ -319,6 +329,7 @@ def to_markdown(s: Summary, brief: bool = False, redact: Redact | None = None) -
         block = "\n".join(_error_block(s, redact))
         ticks = fence(block)
         out += [f"**{_error_heading(s)}**", "", f"{ticks}text", block, ticks, ""]
+    out += compared_markdown(s.compared) if s.compared is not None else []
     return "\n".join(out + _md_hints(s)).rstrip() + "\n"
 
 
@@ -382,3 +393,5 @@ def _draw(s: Summary, console: Console) -> None:
                 style = f"cyan link {hint.url}" if linkable(hint.url) else "cyan"
                 item.append(f" {field(hint.url)}", style=style)
             console.print(item)
+    if s.compared is not None:
+        compared_draw(s.compared, console)
