@@ -21,7 +21,7 @@ BUILD = "0f0e0d0c-0b0a-4908-8706-050403020100"
 BIN = Path(sys.executable).parent / "cf-buildlogs"
 COMMANDS = ("get", "latest", "list", "summary", "demo", "view", "cache path", "cache list",
             "cache clear", "auth login", "auth status", "auth logout",
-            "config path", "config show", "triggers", "rerun", "build", "cancel", "diff")  # fmt: skip
+            "config path", "config show", "triggers", "rerun", "build", "cancel", "diff", "history")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

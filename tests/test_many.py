@@ -98,17 +98,16 @@ def test_all_finds_every_worker_named_under_the_repository_root(tmp_path: Path) 
     write(repo / "apps/api/node_modules/y/wrangler.json", '{"name": "decoy-nested"}')
     names = [c.name for c in find_all(repo)]
     assert names == ["api", "api", None, "web", "admin-panel"]  # in path order
-    from cloudflare_buildlogs.commands.latest import worker_names
-    from cloudflare_buildlogs.commands.options import LatestOptions
+    from cloudflare_buildlogs.commands.workers import named_workers
 
     env = make_env({}).env
     env.cwd = repo / "apps" / "web"
-    assert worker_names(LatestOptions(all_workers=True), env) == ["api", "web", "admin-panel"]
+    assert named_workers((), True, env) == ["api", "web", "admin-panel"]
     env.cwd = tmp_path
     (tmp_path / "empty").mkdir()
     env.cwd = tmp_path / "empty"
     with pytest.raises(Exception, match="--all found no Worker"):
-        worker_names(LatestOptions(all_workers=True), env)
+        named_workers((), True, env)
 
 
 def test_all_that_finds_one_worker_is_latest_name(

@@ -1,4 +1,5 @@
-"""The commands that compare builds: `diff`, what is new against good builds."""
+"""The commands that compare builds: `diff`, what is new against good builds, and `history`,
+a Worker's last builds side by side."""
 
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from .checks import api_options, check_context, check_input, color_choice, summa
 from .options import (
     AccountOpt,
     ApiUrlOpt,
+    BranchOpt,
     ColorOpt,
     InputOpt,
     JsonOpt,
@@ -18,6 +20,7 @@ from .options import (
     SummaryOutputOpt,
     VerboseOpt,
     WorkerOpt,
+    WorkersArg,
 )
 
 DIFF_EXAMPLES = """\b
@@ -104,5 +107,64 @@ def diff_command(
             api=api_options(profile, account_id, api_url, verbose, no_cache),
         )
         return run_diff(opts, env)
+
+    run_command(ctx, work)
+
+
+HISTORY_EXAMPLES = """\b
+Examples:
+  cf-buildlogs history                          # the Worker of this folder's wrangler config
+  cf-buildlogs history my-worker --branch main --limit 50
+  cf-buildlogs history --all -o markdown >> "$GITHUB_STEP_SUMMARY"
+  cf-buildlogs history -o json | jq '.flaky_commits'
+"""
+
+
+@app.command("history", epilog=HISTORY_EXAMPLES)
+def history_command(
+    ctx: typer.Context,
+    workers: WorkersArg = None,
+    all_workers: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every Worker named by a wrangler config under the repository root."
+        ),
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="How many builds (1-200).")
+    ] = 20,
+    branch: BranchOpt = None,
+    output: SummaryOutputOpt = "text",
+    json_: JsonOpt = False,
+    color: ColorOpt = "auto",
+    profile: ProfileOpt = None,
+    account_id: AccountOpt = None,
+    api_url: ApiUrlOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show a Worker's last builds: outcomes, queue times, durations and phases, with totals.
+
+    Each build's phase durations come from its log (kept in the store once read, so a second
+    run makes only the list requests). Totals: success rate, median and 90th-percentile
+    duration, the slowest phase, and flaky commits (built both green and red). A table and a
+    chart on a terminal, tab-separated rows when piped, -o json or markdown.
+    """
+
+    def work(env: Env) -> int:
+        from ..commands.history import HistoryOptions, run_history
+        from ..errors import UsageError
+
+        if all_workers and workers:
+            raise UsageError("--all cannot be combined with Worker names")
+        opts = HistoryOptions(
+            workers=tuple(workers or ()),
+            all_workers=all_workers,
+            limit=limit,
+            branch=branch,
+            output=summary_format(output, json_),
+            color=color_choice(color),
+            api=api_options(profile, account_id, api_url, verbose),
+        )
+        return run_history(opts, env)
 
     run_command(ctx, work)

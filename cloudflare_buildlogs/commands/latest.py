@@ -40,10 +40,10 @@ from .reading import (
 from .workers import (
     Worker,
     explained,
+    named_workers,
     resolve_worker,
     resolve_workers,
     why_not_built,
-    worker_from_folder,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def describe_wanted(worker: Worker, opts: LatestOptions, commit: str | None) -> 
 def run_latest(opts: LatestOptions, env: Env) -> ExitCode:
     """Print the log of a Worker's newest build (matching --branch and --commit). Several
     Workers at once are `many.run_many`'s."""
-    names = worker_names(opts, env)
+    names = named_workers(opts.workers, opts.all_workers, env)
     commit = resolve_commit(opts, env)
     with open_session(opts.api, env) as session:
         worker = resolve_worker(session, names[0], env)
@@ -95,26 +95,6 @@ def resolve_commit(opts: LatestOptions, env: Env) -> str | None:
     if opts.commit is not None and opts.commit.upper() == "HEAD":
         return env.git_head()
     return opts.commit
-
-
-def worker_names(opts: LatestOptions, env: Env) -> list[str]:
-    """The Workers named, or with --all every one named under the repository root, each once."""
-    if not opts.all_workers:
-        return list(dict.fromkeys(opts.workers)) or [worker_from_folder(env)]
-    from ..settings.wrangler import find_all, repository_root
-
-    root = repository_root(env.cwd)
-    configs = find_all(root)
-    for broken in (c for c in configs if c.problem is not None):
-        env.error_line(f"warning: {broken.problem}; its Worker is left out")
-    names = list(dict.fromkeys(c.name for c in configs if c.name))
-    if not names:
-        raise UsageError(
-            f"--all found no Worker: no wrangler.json, wrangler.jsonc or wrangler.toml with a "
-            f"`name` under {root}",
-            "name the Workers, or run this inside the repository",
-        )
-    return names
 
 
 def find_builds(
@@ -150,7 +130,7 @@ def find_builds(
 
 def run_latest_any(opts: LatestOptions, env: Env) -> ExitCode:
     """`latest`: one Worker's newest build, or several Workers' at once."""
-    names = worker_names(opts, env)
+    names = named_workers(opts.workers, opts.all_workers, env)
     if len(names) == 1:  # --all that finds one behaves as `latest NAME`
         return run_latest(opts._replace(workers=tuple(names), all_workers=False), env)
     return run_many(opts, names, env)

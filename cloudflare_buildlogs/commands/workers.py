@@ -41,6 +41,26 @@ def worker_from_folder(env: Env) -> str:
     return found.name
 
 
+def named_workers(workers: Sequence[str], all_workers: bool, env: Env) -> list[str]:
+    """The Workers named, or with --all every one named under the repository root, each once."""
+    if not all_workers:
+        return list(dict.fromkeys(workers)) or [worker_from_folder(env)]
+    from ..settings.wrangler import find_all, repository_root
+
+    root = repository_root(env.cwd)
+    configs = find_all(root)
+    for broken in (c for c in configs if c.problem is not None):
+        env.error_line(f"warning: {broken.problem}; its Worker is left out")
+    names = list(dict.fromkeys(c.name for c in configs if c.name))
+    if not names:
+        raise UsageError(
+            f"--all found no Worker: no wrangler.json, wrangler.jsonc or wrangler.toml with a "
+            f"`name` under {root}",
+            "name the Workers, or run this inside the repository",
+        )
+    return names
+
+
 def resolve_worker(session: Session, given: str | None, env: Env) -> Worker:
     """A Worker's tag, from a tag, a name (through the scripts list), or the folder."""
     return resolve_workers(session, [given or worker_from_folder(env)])[0]
