@@ -29,6 +29,8 @@ with CF_BUILDLOGS_NO_CACHE=1 unless it measures the store. The last lines print 
   GitHub mode: get --ci github vs plain get, store on   1.1x
   deployment analysis: its cost (with - without, in one  1.05x
   process, 99% of the log deploying) over summary
+  diff: 200k lines vs 3 kept baselines, vs kept get     3x
+  peak RSS: diff --baseline 3 vs --baseline 1           flat
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloudflare_buildlogs.fake_api import DEMO_ACCOUNT, DEMO_TOKEN, generated_uuid
+from cloudflare_buildlogs.fake_api.lines import diff_set_uuid
 
 try:  # absent from versions before the hostile-input cases: run them where they exist
     from cloudflare_buildlogs.fake_api import ADVERSARIAL_BUILD
@@ -325,6 +328,7 @@ def main() -> None:
     try:
         network_cases(env, url, slow_url, repeats, start_repeats)
         store_cases(env, slow_url, repeats)
+        diff_cases(env, repeats)
     finally:
         for proc in (fake, slow):
             proc.terminate()
@@ -442,6 +446,35 @@ def ci_cases(env: dict[str, str], repeats: int) -> None:
                     "-"))  # fmt: skip
     print(f"deployment analysis: {on * 1000:.1f} ms with, {off * 1000:.1f} ms without; "
           f"summary of 200k lines {whole * 1000:.0f} ms")  # fmt: skip
+
+
+def diff_cases(env: dict[str, str], repeats: int) -> None:
+    """`diff` of a 200k-line failed build against 3 kept good ones (logs shaped alike, with
+    other timestamps and a few lines changed), against a kept `get` of the same log; and the
+    peak memory of 1 baseline against 3."""
+    if not wanted("diff"):
+        return
+    fake, url = start_fake("--diff-set", str(BIG))
+    failed = diff_set_uuid(9)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            kept = {**env, "CF_BUILDLOGS_CACHE_DIR": folder, "CLOUDFLARE_API_BASE_URL": url}
+            kept.pop("CF_BUILDLOGS_NO_CACHE")
+            for uuid in (failed, *(diff_set_uuid(n) for n in range(3))):
+                timed([BIN, "get", uuid], kept)  # each log kept
+            diff = [BIN, "diff", failed, "--baseline", "3"]
+            found = subprocess.run(diff, env=kept, capture_output=True, text=True, check=True)
+            print(f"diff found: {found.stderr.strip()}")
+            get = [BIN, "get", failed, "--color", "never"]
+            compare("diff: 200k lines vs 3 kept baselines, vs kept get", "3x", diff, get, kept,
+                    repeats)  # fmt: skip
+            one = [BIN, "diff", failed, "--baseline", "1"]
+            rss = [peak_rss_mib(cmd, kept) for cmd in (diff, one)]
+            ROWS.append(Row("peak RSS: diff --baseline 3 vs --baseline 1", rss[0], rss[1], "flat"))
+            print(f"peak RSS: {rss[0]:.1f} MiB with 3 baselines, {rss[1]:.1f} MiB with 1")
+    finally:
+        fake.terminate()
+        fake.wait()
 
 
 def print_table() -> None:

@@ -17,6 +17,7 @@ import math
 import re
 from collections import deque
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..models import MESSAGE, PHASE, Build, Tracked
@@ -26,6 +27,7 @@ from .normalize import normalized, tokens
 SIMILAR = 0.8
 MAX_NEW = 5000  # new lines kept for the output; past it they are counted only
 _CACHE = 200_000  # raw lines whose form is remembered, at most
+_MESSAGE = itemgetter(MESSAGE)
 
 
 class Forms:
@@ -44,29 +46,63 @@ class Forms:
         return form
 
 
-class Index:
-    """The baselines' normalised lines, by phase."""
+_NONE: frozenset[str] = frozenset()
+
+
+def by_phase(lines: Sequence[Tracked]) -> list[tuple[str, list[str]]]:
+    """A page's messages by phase, in order: usually one phase (phases only move forward)."""
+    if lines[0][PHASE] == lines[-1][PHASE]:
+        return [(lines[0][PHASE], [line[MESSAGE] for line in lines])]
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        groups.setdefault(line[PHASE], []).append(line[MESSAGE])
+    return list(groups.items())
+
+
+class Seen:
+    """A log's lines by phase: their raw messages, set by set (in C), and their normalised
+    forms, made only when first asked for (most lines of a build are word for word a line of
+    the good builds, and need no form at all)."""
 
     def __init__(self, forms: Forms) -> None:
         self.forms = forms
-        self.by_phase: dict[str, set[str]] = {}
+        self.raw: dict[str, set[str]] = {}
+        self._forms: dict[str, set[str]] = {}
+        self._pending: dict[str, set[str]] = {}
+
+    def add(self, lines: Sequence[Tracked]) -> None:
+        if not lines:
+            return
+        for phase, messages in by_phase(lines):
+            raw = self.raw.setdefault(phase, set())
+            fresh = set(messages)
+            fresh -= raw
+            if fresh:
+                raw |= fresh
+                self._pending.setdefault(phase, set()).update(fresh)
+
+    def forms_of(self, phase: str) -> set[str]:
+        done = self._forms.setdefault(phase, set())
+        pending = self._pending.pop(phase, None)
+        if pending:
+            done.update(map(self.forms, pending))
+            done.discard("")
+        return done
+
+
+class Index(Seen):
+    """The baselines' lines, by phase; `holds` says whether one is like a given line."""
+
+    def __init__(self, forms: Forms) -> None:
+        super().__init__(forms)
         self._sealed: dict[str, _Similar] = {}
         self._answers: dict[tuple[str, str], bool] = {}
 
-    def add(self, lines: Sequence[Tracked]) -> None:
-        forms, by_phase = self.forms, self.by_phase
-        for line in lines:
-            phase = line[PHASE]
-            known = by_phase.get(phase)
-            if known is None:
-                known = by_phase[phase] = set()
-            known.add(forms(line[MESSAGE]))
-
     def holds(self, phase: str, form: str) -> bool:
-        """Whether a baseline line of `phase` is `form`, or close to it."""
-        known = self.by_phase.get(phase)
-        if known is None:
+        """Whether a baseline line of `phase` has the normalised form `form`, or one close."""
+        if phase not in self.raw:
             return False
+        known = self.forms_of(phase)
         if form in known:
             return True
         key = (phase, form)
@@ -117,23 +153,43 @@ class _Similar:
 
 class Finder:
     """The compared log's new lines, with `context` lines around each: (line, new) in log
-    order, groups apart where the line numbers jump."""
+    order, groups apart where the line numbers jump. A page whose every line is word for word
+    a baseline's costs a few set lookups in C."""
 
-    def __init__(self, index: Index, context: int) -> None:
+    def __init__(self, index: Index, context: int, keep: bool = False) -> None:
         self.index, self.context = index, context
         self.shown: list[tuple[Tracked, bool]] = []
         self.new = 0  # every new line, shown or not
-        self.forms: dict[str, set[str]] = {}  # this log's forms by phase, for --both
+        self.mine = Seen(index.forms) if keep else None  # this log's lines, for --both
         self._before: deque[Tracked] = deque(maxlen=context)
         self._after = 0
 
     def write(self, lines: list[Tracked]) -> None:
-        forms, holds, mine = self.index.forms, self.index.holds, self.forms
-        for line in lines:
-            phase = line[PHASE]
-            form = forms(line[MESSAGE])
-            mine.setdefault(phase, set()).add(form)
-            if form and not holds(phase, form):  # a blank line is never news
+        if not lines:
+            return
+        if self.mine is not None:
+            self.mine.add(lines)
+        index, forms = self.index, self.index.forms
+        if lines[0][PHASE] == lines[-1][PHASE]:
+            raw = index.raw.get(lines[0][PHASE], _NONE)
+            odd = [i for i, line in enumerate(lines) if line[MESSAGE] not in raw]
+        else:
+            odd = [
+                i
+                for i, line in enumerate(lines)
+                if line[MESSAGE] not in index.raw.get(line[PHASE], _NONE)
+            ]
+        new = set()
+        for i in odd:
+            form = forms(lines[i][MESSAGE])
+            if form and not index.holds(lines[i][PHASE], form):  # a blank line is never news
+                new.add(i)
+        if not new and not self._after:
+            if self.context:
+                self._before.extend(lines[-self.context :])
+            return
+        for i, line in enumerate(lines):
+            if i in new:
                 self.new += 1
                 if self.new > MAX_NEW:
                     continue
@@ -149,11 +205,15 @@ class Finder:
 
     def missing(self, lines: Sequence[Tracked]) -> list[Tracked]:
         """The lines of a baseline that this log has nothing like (for --both)."""
-        forms = self.index.forms
+        assert self.mine is not None
+        mine, forms = self.mine, self.index.forms
         out = []
         for line in lines:
-            form = forms(line[MESSAGE])
-            if form and form not in self.forms.get(line[PHASE], ()):
+            phase, message = line[PHASE], line[MESSAGE]
+            if message in mine.raw.get(phase, _NONE):
+                continue
+            form = forms(message)
+            if form and form not in mine.forms_of(phase):
                 out.append(line)
         return out
 
@@ -183,15 +243,16 @@ class Versions:
         self.found: dict[str, str] = {}
 
     def observe(self, lines: Sequence[Tracked]) -> None:
-        text = "\n".join(line[MESSAGE] for line in lines)
-        if _DETECTED not in text and "wrangler " not in text:
+        text = "\n".join(map(_MESSAGE, lines))
+        banner = "wrangler" not in self.found and "wrangler " in text
+        if not banner and _DETECTED not in text:
             return
         for line in lines:
             message = line[MESSAGE]
             if _DETECTED in message:
                 for tool, version in _TOOL.findall(clean(message)[:2000]):
                     self.found.setdefault(tool, version)
-            elif "wrangler " in message and "wrangler" not in self.found:
+            elif banner and "wrangler " in message and "wrangler" not in self.found:
                 match = _WRANGLER.search(clean(message)[:500])
                 if match is not None:
                     self.found["wrangler"] = match[1]

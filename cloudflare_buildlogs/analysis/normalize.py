@@ -45,7 +45,9 @@ def normalized(message: str) -> str:
         text = _NUMBER.sub(NUMBER, _HEX.sub("HEX", text))
         if NUMBER in text:
             text = _UNIT.sub(NUMBER, text)
-    return " ".join(text.split())
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+        return " ".join(text.split())
+    return text
 
 
 def tokens(form: str) -> frozenset[str]:

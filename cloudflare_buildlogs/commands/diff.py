@@ -163,7 +163,7 @@ class Comparing:
 
     def __init__(self, baselines: Baselines, context: int = 0) -> None:
         self.baselines = baselines
-        self.finder = Finder(baselines.known, context)
+        self.finder = Finder(baselines.known, context, keep=baselines.kept is not None)
         self.sink = _Sink(self.finder)
 
     def result(self, build: Source, tracker: Tracker) -> Diff:

@@ -9,13 +9,16 @@ from collections.abc import Sequence
 from .demo import demo_state
 from .lines import (
     ADVERSARIAL_BUILD,
+    DIFF_TAG,
     GeneratedLines,
+    PlantedLines,
     RealisticLines,
     adversarial_lines,
+    diff_set_uuid,
     generated_uuid,
 )
 from .server import serve
-from .state import DEMO_BUILD, FakeBuild, Fault, Live
+from .state import DEMO_BUILD, START_EPOCH, FakeBuild, Fault, Live, State
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -49,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="misbehave: KIND one of Fault's kinds (429, 500, drop, slow, malformed, ...) on "
         "requests whose path holds PATH (default /logs), TIMES times (default 1)",
     )  # fmt: skip
+    parser.add_argument(
+        "--diff-set", type=int, default=0, metavar="N",
+        help="add Worker diff-worker with three good builds of N realistic lines and a failed "
+        "one with a few lines changed (for `diff`)",
+    )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="add this to every answer (a network)"
@@ -70,9 +78,33 @@ def main(argv: Sequence[str] | None = None) -> None:
         state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
     for count in args.realistic:
         state.add(FakeBuild(generated_uuid(count, realistic=True), RealisticLines(count)))
+    if args.diff_set:
+        add_diff_set(state, args.diff_set)
     if args.adversarial:
         lines = adversarial_lines(args.adversarial)
         state.add(FakeBuild(ADVERSARIAL_BUILD, lines, outcome="fail"))
     with serve(state, args.port) as server:
         print(server.url, flush=True)  # noqa: T201 - the one line a caller reads
         threading.Event().wait()
+
+
+def add_diff_set(state: State, count: int) -> None:
+    state.scripts.append({"id": "diff-worker", "tag": DIFF_TAG})
+    for n in range(3):
+        lines = RealisticLines(count, start=START_EPOCH + n * 86400)
+        created = f"2023-11-1{n}T10:00:00Z"
+        state.add(FakeBuild(diff_set_uuid(n), lines, worker_tag=DIFF_TAG, created_on=created))
+    planted = {
+        count // 3: "npm warn EBADENGINE Unsupported engine { package: 'sharp@0.34.1' }",
+        count // 2: "Using the legacy config file vite.config.js; ignoring vite.config.ts",
+        count - 2: "No routes configured for this environment, deploying to workers.dev only",
+    }
+    state.add(
+        FakeBuild(
+            diff_set_uuid(9),
+            PlantedLines(count, planted, start=START_EPOCH + 5 * 86400),
+            outcome="fail",
+            worker_tag=DIFF_TAG,
+            created_on="2023-11-15T10:00:00Z",
+        )
+    )

@@ -98,3 +98,25 @@ def adversarial_lines(size: int) -> list[list[Any]]:
         "\x1b[" + repeat("0"),
     ]
     return [[START_EPOCH + index, text] for index, text in enumerate(texts)]
+
+
+class PlantedLines(RealisticLines):
+    """A realistic log with some lines replaced (`planted`, by index): a failed build among
+    good ones, for `diff`."""
+
+    def __init__(self, count: int, planted: dict[int, str], start: int = START_EPOCH) -> None:
+        super().__init__(count, start)
+        self.planted = planted
+
+    def _line(self, i: int) -> list[Any]:
+        line = super()._line(i)
+        text = self.planted.get(i)
+        return line if text is None else [line[0], text]
+
+
+DIFF_TAG = "d1ff" * 8  # the Worker of `--diff-set`'s builds
+
+
+def diff_set_uuid(n: int) -> str:
+    """`--diff-set`'s builds: good ones 0, 1, 2 (oldest first), the failed one 9."""
+    return f"00000000-0000-4000-c000-{n:012d}"
