@@ -214,3 +214,43 @@ def test_summary_compare_adds_the_new_lines_and_versions(
     code, out, err = run(server, "summary", good(0), "--compare", "-o", "json")
     assert code == 0 and "note: nothing to compare with" in err
     assert "new" not in json.loads(out)
+
+
+def test_a_form_does_not_change_with_the_digits() -> None:
+    """What lets `Forms` make one form for the messages that differ only in their digits."""
+    from cloudflare_buildlogs.analysis.compare import Forms
+    from cloudflare_buildlogs.fake_api import RealisticLines
+
+    from .noisy import noisy_lines
+
+    messages = [text for _, text in noisy_lines(7, planted=list(PLANTED))]
+    messages += [text for _, text in RealisticLines(400)[:]]
+    messages += [
+        "\x1b[38;5;208mwarn\x1b[0m 1a2b3c4d5e",
+        "v1.2.3-rc.4+5",
+        "\ud800 12 lone",
+        "0x7f 99%",
+    ]
+    zeros = str.maketrans("123456789", "000000000")
+    forms = Forms()
+    for message in messages:
+        assert normalized(message) == normalized(message.translate(zeros)), message
+        assert forms(message) == normalized(message)
+
+
+def test_a_log_unlike_any_good_one_is_all_new_and_kept_within_bounds() -> None:
+    from cloudflare_buildlogs.analysis.compare import MAX_NEW, Finder, Forms, Index
+
+    def page(start: int, word: str) -> list[tuple[int, float, bool, str, int, str]]:
+        return [
+            (0, 0.0, False, f"{word} {i} {word * 3}", i, "build")
+            for i in range(start, start + 1000)
+        ]
+
+    index = Index(Forms())
+    for start in range(0, 8000, 1000):
+        index.add(page(start, "good"))
+    finder = Finder(index, 0)
+    for start in range(0, 8000, 1000):
+        finder.write(page(start, "bad"))
+    assert finder.new == 8000 and len(finder.shown) == MAX_NEW

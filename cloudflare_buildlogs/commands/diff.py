@@ -47,16 +47,18 @@ class DiffOptions(NamedTuple):
 class _Sink:
     """Where a compared log's tracked lines go: the index or the finder, and the versions."""
 
-    def __init__(self, target: Index | Finder, keep: bool = False) -> None:
+    def __init__(self, target: Index | Finder, keep: bool = False, versions: bool = True) -> None:
         self.target, self.versions = target, Versions()
         self.kept: list[Tracked] | None = [] if keep else None
+        self.watch = versions  # only the newest baseline's versions are compared
 
     def write(self, lines: list[Tracked]) -> None:
         if isinstance(self.target, Index):
             self.target.add(lines)
         else:
             self.target.write(lines)
-        self.versions.observe(lines)
+        if self.watch:
+            self.versions.observe(lines)
         if self.kept is not None:
             self.kept.extend(lines)
 
@@ -148,7 +150,7 @@ def read_baselines(
     known = Index(Forms())
     newest: Baselines | None = None
     for base in bases:
-        sink = _Sink(known, keep=keep and newest is None)
+        sink = _Sink(known, keep=keep and newest is None, versions=newest is None)
         pipeline = Pipeline(sink, Discard(), redact=redact)
         _read(session, env, base, pipeline, as_text)
         if newest is None:
