@@ -111,6 +111,25 @@ with httpx.Client(headers={"Authorization": "Bearer " + token}, timeout=30) as h
             break
 """
 
+# The server's own time per page: each page asked for and read whole, nothing decoded (the
+# cursors are the fake's own, made here), over one kept-alive connection.
+SERVER_TIME = r"""
+import base64, http.client, json, sys, time
+from urllib.parse import urlsplit, quote
+url, token, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+parts = urlsplit(url)
+conn = http.client.HTTPConnection(parts.hostname, parts.port)
+def cursor(line):
+    raw = json.dumps({"line": line, "timestamp": 1_700_000_000}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+started = time.perf_counter()
+for page in range(count // 1000):
+    query = "" if page == 0 else "?cursor=" + quote(cursor(page * 1000))
+    conn.request("GET", parts.path + query, headers={"Authorization": "Bearer " + token})
+    conn.getresponse().read()
+print((time.perf_counter() - started) / (count // 1000))
+"""
+
 # The floor of a paged read: fetch and decode every page, render nothing.
 BARE_FETCH = r"""
 import sys, httpx
@@ -199,7 +218,10 @@ def compile_bytecode() -> None:
 
 
 def start_fake(*counts: str, latency_ms: float = 0) -> tuple[subprocess.Popen[str], str]:
+    """A fake API that encodes each page of a finished log once and serves it from memory
+    after (`warm` asks for each page once), so that its own time per page is small."""
     cmd = [sys.executable, "-m", "cloudflare_buildlogs.fake_api", "--page-size", "1000"]
+    cmd += ["--from-memory"]
     cmd += ["--latency-ms", str(latency_ms), *counts]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -267,6 +289,7 @@ class Row:
 
 
 ROWS: list[Row] = []
+SERVER_PAGE: list[float] = []  # the fake's own time per page, measured once
 ONLY: list[str] = []  # --only: the cases whose name holds this
 
 
@@ -313,6 +336,16 @@ def main() -> None:
         counts += ["--adversarial", str(1 << 20)]
     fake, url = start_fake(*counts)
     slow, slow_url = start_fake("--realistic", str(BIG), latency_ms=20)
+    real = generated_uuid(BIG, realistic=True)
+    for base, uuid in ((url, real), (url, generated_uuid(BIG)), (slow_url, real)):
+        warm = [sys.executable, "-c", BARE_FETCH, logs_url(base, uuid), DEMO_TOKEN]
+        subprocess.run(warm, check=True)  # every page encoded once: served from memory after
+    per_page = subprocess.run(
+        [sys.executable, "-c", SERVER_TIME, logs_url(url, real), DEMO_TOKEN, str(BIG)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    SERVER_PAGE.append(float(per_page.stdout))
+    print(f"the fake's own time per page of 1,000 lines: {SERVER_PAGE[0] * 1000:.2f} ms")
     env = {
         **os.environ,
         "CLOUDFLARE_API_TOKEN": DEMO_TOKEN,
@@ -346,17 +379,27 @@ def network_cases(
     real = generated_uuid(BIG, realistic=True)
     bare = [sys.executable, "-c"]
     get = [BIN, "get", real, "--color", "never"]
-    compare("text: get --color never, 200k realistic lines", "1.1x (1.0x)", get,
+    # The default path a user runs: the store on, an empty store folder each run.
+    store_on = {k: v for k, v in env.items() if k != "CF_BUILDLOGS_NO_CACHE"}
+    first = {"run_ours": fresh_store}
+    compare("first read, store on: get --color never, 200k lines", "1.15x (1.05x)", get,
+            [*bare, BARE_TEXT, logs_url(url, real), DEMO_TOKEN], store_on, repeats,
+            **first)  # fmt: skip
+    compare("first read, store on: get --ndjson, 200k lines", "1.15x",
+            [BIN, "get", real, "--ndjson"],
+            [*bare, BARE_NDJSON, logs_url(url, real), DEMO_TOKEN], store_on, repeats,
+            **first)  # fmt: skip
+    compare("--no-cache: get --color never, 200k lines", "1.05x", get,
             [*bare, BARE_TEXT, logs_url(url, real), DEMO_TOKEN], env, repeats)  # fmt: skip
-    compare("ndjson: get --ndjson, 200k realistic lines", "1.1x", [BIN, "get", real, "--ndjson"],
-            [*bare, BARE_NDJSON, logs_url(url, real), DEMO_TOKEN], env, repeats)  # fmt: skip
-    slow_env = {**env, "CLOUDFLARE_API_BASE_URL": slow_url}
+    slow_store = {**store_on, "CLOUDFLARE_API_BASE_URL": slow_url}
     fetch = [*bare, BARE_FETCH, logs_url(slow_url, real), DEMO_TOKEN]
-    compare("overlap: 200 pages at 20 ms vs fetching alone", "1.05x", get, fetch, slow_env,
-            repeats)  # fmt: skip
+    compare("overlap, store on: 200 pages at 20 ms vs fetching alone", "1.05x", get, fetch,
+            slow_store, repeats, **first)  # fmt: skip
     one = generated_uuid(ONE_PAGE, realistic=True)
-    compare("one page (300 lines), whole process", "1.1x", [BIN, "get", one, "--color", "never"],
-            [*bare, BARE_ONE, logs_url(url, one), DEMO_TOKEN], env, start_repeats)  # fmt: skip
+    compare("one page (300 lines), whole process, store on", "1.1x",
+            [BIN, "get", one, "--color", "never"],
+            [*bare, BARE_ONE, logs_url(url, one), DEMO_TOKEN], store_on, start_repeats,
+            **first)  # fmt: skip
     floor = [sys.executable, "-c", "pass"]
     compare("--version vs python -c pass", "2.5x", [BIN, "--version"], floor, env, start_repeats)
     compare("--help vs python -c pass", "-", [BIN, "--help"], floor, env, start_repeats)
@@ -404,6 +447,15 @@ def allow_failure(cmd: list[str], env: dict[str, str]) -> float:
 
 def store_cases(env: dict[str, str], slow_url: str, repeats: int) -> None:
     real = generated_uuid(BIG, realistic=True)
+    with tempfile.TemporaryDirectory() as folder:
+        fast = {**env, "CF_BUILDLOGS_CACHE_DIR": folder}
+        fast.pop("CF_BUILDLOGS_NO_CACHE")
+        get = [BIN, "get", real, "--color", "never"]
+        timed(get, fast)  # kept
+        bare = [sys.executable, "-c", BARE_TEXT, logs_url(env["CLOUDFLARE_API_BASE_URL"], real),
+                DEMO_TOKEN]  # fmt: skip
+        compare("kept re-read (no request) vs bare loop, loopback", "0.7x", get, bare, fast,
+                repeats)  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         kept = {**env, "CF_BUILDLOGS_CACHE_DIR": folder, "CLOUDFLARE_API_BASE_URL": slow_url}
         kept.pop("CF_BUILDLOGS_NO_CACHE")
@@ -478,6 +530,9 @@ def diff_cases(env: dict[str, str], repeats: int) -> None:
 
 
 def print_table() -> None:
+    if SERVER_PAGE:
+        print(f"\nThe fake serves a page of 1,000 lines in {SERVER_PAGE[0] * 1000:.2f} ms "
+              f"({SERVER_PAGE[0] * 200:.2f} s for the 200 pages of 200k lines).")  # fmt: skip
     print(
         "\n| case | cf-buildlogs | baseline | ratio | target |\n| --- | ---: | ---: | ---: | --- |"
     )

@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     )  # fmt: skip
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument(
+        "--from-memory", action="store_true",
+        help="encode each page of a finished build's log once, and serve it from memory after",
+    )  # fmt: skip
+    parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="add this to every answer (a network)"
     )
     args = parser.parse_args(argv)
@@ -73,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kind, _, path = rest.partition("@")
         state.faults.append(Fault(kind, times=int(times or 1), path=path or "/logs"))
     state.page_size = args.page_size
+    state.from_memory = args.from_memory
     state.latency = args.latency_ms / 1000
     for count in args.lines:
         state.add(FakeBuild(generated_uuid(count), GeneratedLines(count)))
