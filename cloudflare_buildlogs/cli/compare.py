@@ -10,6 +10,7 @@ from .app import app, run_command
 from .checks import api_options, check_context, check_input, color_choice, summary_format
 from .options import (
     AccountOpt,
+    AllWorkersOpt,
     ApiUrlOpt,
     BranchOpt,
     ColorOpt,
@@ -124,12 +125,7 @@ Examples:
 def history_command(
     ctx: typer.Context,
     workers: WorkersArg = None,
-    all_workers: Annotated[
-        bool,
-        typer.Option(
-            "--all", help="Every Worker named by a wrangler config under the repository root."
-        ),
-    ] = False,
+    all_workers: AllWorkersOpt = False,
     limit: Annotated[
         int, typer.Option("--limit", metavar="N", help="How many builds (1-200).")
     ] = 20,

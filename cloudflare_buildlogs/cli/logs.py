@@ -22,6 +22,7 @@ from .checks import (
 )
 from .options import (
     AccountOpt,
+    AllWorkersOpt,
     ApiUrlOpt,
     BranchOpt,
     BuildArg,
@@ -141,14 +142,7 @@ Examples:
 def latest_command(
     ctx: typer.Context,
     workers: WorkersArg = None,
-    all_workers: Annotated[
-        bool,
-        typer.Option(
-            "--all",
-            help="Every Worker named by a wrangler config under the repository root "
-            "(node_modules and hidden folders skipped).",
-        ),
-    ] = False,
+    all_workers: AllWorkersOpt = False,
     branch: BranchOpt = None,
     commit: Annotated[
         str | None,

@@ -284,6 +284,14 @@ WorkerArg = Annotated[
         show_default=False,
     ),
 ]
+AllWorkersOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Every Worker named by a wrangler config under the repository root "
+        "(node_modules and hidden folders skipped).",
+    ),
+]
 WorkersArg = Annotated[
     list[str] | None,
     typer.Argument(
