@@ -127,6 +127,9 @@ def test_text_and_markdown_shapes_and_exit_status(
         "- 18  npm warn deprecated inflight@1.0.6: not supported",
     ]
     assert "1 of " in err and "missing" in err
+    code, out, _ = run(server, "diff", good(1), good(0), "--both", "-o", "markdown")
+    assert code == 0 and f"1 lines only in `{good(0)[:8]}`:" in out
+    assert out.rstrip().endswith("npm warn deprecated inflight@1.0.6: not supported\n```")
 
 
 def test_nothing_new_against_itself_and_a_file_needs_a_base(

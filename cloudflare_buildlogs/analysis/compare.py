@@ -228,10 +228,6 @@ class Finder:
         return out
 
 
-def new_lines(shown: Sequence[tuple[Tracked, bool]]) -> list[Tracked]:
-    return [line for line, new in shown if new]
-
-
 # -- tool versions ----------------------------------------------------------------------------
 
 _DETECTED = "Detected the following tools from environment:"
@@ -303,3 +299,8 @@ class Diff(NamedTuple):
     shown: list[tuple[Tracked, bool]]  # BUILD's new lines (True) with their context
     new: int  # how many new lines, shown or not
     missing: list[Tracked]  # with --both: the first base's lines BUILD has nothing like
+
+    @property
+    def new_lines(self) -> list[Tracked]:
+        """The new lines kept (at most MAX_NEW), without their context."""
+        return [line for line, new in self.shown if new]

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..analysis.untrusted import code, fence, field
-from ..models import MESSAGE, NUMBER, PHASE, Tracked
+from ..analysis.untrusted import field
+from ..models import MESSAGE, NUMBER, Tracked
+from .diff import (
+    base_json,
+    bases_markdown,
+    line_record,
+    numbered_block,
+    version_markdown,
+    version_text,
+    versions_json,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -17,40 +26,26 @@ SHOWN = 20  # new lines a summary shows
 
 
 def _new(diff: Diff) -> list[Tracked]:
-    return [line for line, new in diff.shown if new][:SHOWN]
-
-
-def _base(diff: Diff) -> str:
-    return ", ".join(b.label for b in diff.bases)
+    return diff.new_lines[:SHOWN]
 
 
 def to_json(diff: Diff) -> dict[str, Any]:
     return {
-        "base": [b.build.build_uuid if b.build else b.label for b in diff.bases],
-        "versions": [{"tool": c.tool, "from": c.before, "to": c.after} for c in diff.versions],
-        "new": [
-            {"line": line[NUMBER], "phase": line[PHASE] or None, "message": line[MESSAGE]}
-            for line in _new(diff)
-        ],
+        "base": base_json(diff),
+        "versions": versions_json(diff),
+        "new": [line_record(line) for line in _new(diff)],
         "new_total": diff.new,
     }
 
 
-def _facts(diff: Diff) -> list[str]:
-    return [
-        f"{field(c.tool)} {field(c.before or 'none')} -> {field(c.after or 'none')}"
-        for c in diff.versions
-    ]
-
-
 def _heading(diff: Diff) -> str:
     more = f" (the first {SHOWN} of {diff.new:,})" if diff.new > SHOWN else ""
-    return f"New since the last good build ({field(_base(diff))}){more}"
+    return f"New since the last good build ({field(', '.join(b.label for b in diff.bases))}){more}"
 
 
 def to_text(diff: Diff) -> list[str]:
     out = ["", _heading(diff) + ":"]
-    out += [f"  version {fact}" for fact in _facts(diff)]
+    out += [f"  version {version_text(change)}" for change in diff.versions]
     out += [f"  {line[NUMBER]:>6}  {field(line[MESSAGE])}" for line in _new(diff)]
     if not diff.new and not diff.versions:
         out.append("  nothing")
@@ -58,17 +53,11 @@ def to_text(diff: Diff) -> list[str]:
 
 
 def to_markdown(diff: Diff) -> list[str]:
-    bases = ", ".join(code(b.label[:8] if b.build else b.label) for b in diff.bases)
-    out = [f"**New since the last good build** ({bases})", ""]
-    out += [
-        f"- version {code(c.tool)}: {code(c.before or 'none')} → {code(c.after or 'none')}"
-        for c in diff.versions
-    ]
+    out = [f"**New since the last good build** ({bases_markdown(diff)})", ""]
+    out += [version_markdown(change) for change in diff.versions]
     new = _new(diff)
     if new:
-        block = "\n".join(f"{line[NUMBER]:>6}  {field(line[MESSAGE])}" for line in new)
-        ticks = fence(block)
-        out += ([""] if diff.versions else []) + [f"{ticks}text", block, ticks]
+        out += ([""] if diff.versions else []) + numbered_block(new)
     elif not diff.versions:
         out.append("Nothing new.")
     return [*out, ""]
@@ -79,11 +68,10 @@ def draw(diff: Diff, console: Console) -> None:
 
     console.print()
     console.print(Text(_heading(diff), style="bold"))
-    for fact in _facts(diff):
-        console.print(Text(f"  version {fact}", style="yellow"))
+    for change in diff.versions:
+        console.print(Text(f"  version {version_text(change)}", style="yellow"))
     for line in _new(diff):
-        console.print(
-            Text(f"  {line[NUMBER]:>6}  {field(line[MESSAGE])}", style="green"), soft_wrap=True
-        )
+        text = Text(f"  {line[NUMBER]:>6}  {field(line[MESSAGE])}", style="green")
+        console.print(text, soft_wrap=True)
     if not diff.new and not diff.versions:
         console.print(Text("  nothing", style="dim"))
