@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..models import Trigger
+
 BASE_PATH = "/client/v4"
 
 
@@ -147,7 +149,7 @@ class State:
         for trigger in triggers:
             if trigger["trigger_uuid"] == build.trigger_uuid:
                 return trigger
-        taking = [t for t in triggers if takes(t, build)]
+        taking = [t for t in triggers if Trigger.from_api(t).takes(build.branch)]
         return (taking or triggers)[0]
 
     def find_trigger(self, trigger_uuid: str) -> dict[str, Any] | None:
@@ -206,18 +208,6 @@ def _times(build: FakeBuild, now: float) -> tuple[str, str]:
         return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     return wall(running), wall(stopped)
-
-
-def takes(trigger: dict[str, Any], build: FakeBuild) -> bool:
-    """Whether a trigger's branch rules take a build's branch (as `models.Trigger.takes`)."""
-    from fnmatch import fnmatchcase
-
-    branch = build.branch
-    includes = trigger.get("branch_includes") or ["*"]
-    excludes = trigger.get("branch_excludes") or []
-    return any(fnmatchcase(branch, p) for p in includes) and not any(
-        fnmatchcase(branch, p) for p in excludes
-    )
 
 
 def build_json(

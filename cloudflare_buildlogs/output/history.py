@@ -5,6 +5,7 @@ phases); in a pipe tab-separated rows and the totals; JSON; Markdown."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..analysis.phases import PHASES
@@ -115,7 +116,8 @@ def _cells(row: Row) -> list[str]:
 HEADER = ["#", "build", "outcome", "branch", "commit", "created", "queue", "duration", *PHASES]
 
 
-def totals_lines(history: History) -> list[str]:
+def totals_lines(history: History, quote: Callable[[str], str] = field) -> list[str]:
+    """The totals, a line each; commits (from outside) through `quote` (`code` in Markdown)."""
     rate = history.success_rate
     judged = "-" if rate is None else f"{rate:.0%}"
     out = [
@@ -124,7 +126,7 @@ def totals_lines(history: History) -> list[str]:
         f"slowest phase (median): {history.slowest_phase or '-'}",
     ]
     if history.flaky:
-        out.append("flaky commits: " + ", ".join(field(c[:7]) for c in history.flaky))
+        out.append("flaky commits: " + ", ".join(quote(c[:7]) for c in history.flaky))
     return out
 
 
@@ -145,12 +147,7 @@ def to_markdown(history: History) -> str:
         cells[1] = code(cells[1][:8])
         cells[3], cells[4], cells[5] = code(cells[3]), code(cells[4]), code(cells[5])
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # GFM
-    out += ["", *(f"- {line}" for line in totals_lines(history))]
-    out[-1] = (
-        out[-1]
-        if not history.flaky
-        else ("- flaky commits: " + ", ".join(code(c[:7]) for c in history.flaky))
-    )
+    out += ["", *(f"- {line}" for line in totals_lines(history, code))]
     return "\n".join(out) + "\n"
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from ..errors import UsageError
 from ..models import LogLine, parse_time
@@ -43,7 +44,7 @@ def pasted(
     first: str, number: int, rest: Iterator[tuple[int, str]], name: str, as_text: bool = False
 ) -> Iterator[list[LogLine]]:
     """The pages of a pasted log whose first non-blank line is `first` (line `number`)."""
-    lines = _chain(number, first, rest)
+    lines = chain([(number, first)], rest)
     if as_text:
         yield from _paged((None, None, False, text.rstrip("\r\n")) for _, text in lines)
         return
@@ -64,7 +65,7 @@ def pasted(
             raise _none(name, number)
     if form is None:
         raise _none(name, head[-1][0] if head else number)
-    yield from _paged(_lines(_chain_all(head, lines), form))
+    yield from _paged(_lines(chain(head, lines), form))
 
 
 def _header(text: str) -> bool:
@@ -78,18 +79,6 @@ def _none(name: str, number: int) -> UsageError:
         "`HH:MM:SS.mmm | message` lines",
         "--input text reads any text file as one message a line",
     )
-
-
-def _chain(number: int, first: str, rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    yield number, first
-    yield from rest
-
-
-def _chain_all(
-    head: list[tuple[int, str]], rest: Iterator[tuple[int, str]]
-) -> Iterator[tuple[int, str]]:
-    yield from head
-    yield from rest
 
 
 def _lines(lines: Iterator[tuple[int, str]], form: str) -> Iterator[LogLine]:
