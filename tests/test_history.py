@@ -125,3 +125,18 @@ def test_the_chart_on_a_pseudo_terminal(cli: Cli, builds: fake_api.State) -> Non
     bars = {r.split()[1]: r.count("█") + r.count("▆") + r.count("▄") for r in rows}
     assert bars["b0000005"] > bars["b0000002"]  # the longer build has the longer bar
     assert any(line.startswith("success rate: 80%") for line in lines)
+
+
+def test_fields_from_outside_are_cleaned_and_markdown_keeps_them_in_code(
+    server: fake_api.FakeServer, builds: fake_api.State
+) -> None:
+    hostile = builds.builds[uuid(5)]
+    hostile.outcome = "**pwned**\t[x](https://evil.example)\x1b[31m"
+    hostile.branch = "main\n# heading"
+    code, out, _ = run(server, "history", "my-worker")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("1\t"))
+    assert len(row.split("\t")) == len(out.splitlines()[1].split("\t"))  # no tab of its own
+    assert "\x1b" not in out and "\n# heading" not in out
+    code, out, _ = run(server, "history", "my-worker", "-o", "markdown")
+    assert "| `**pwned** [x](https://evil.example)` |" in out

@@ -48,15 +48,13 @@ class _Sink:
     """Where a compared log's tracked lines go: the index or the finder, and the versions."""
 
     def __init__(self, target: Index | Finder, keep: bool = False, versions: bool = True) -> None:
-        self.target, self.versions = target, Versions()
+        self.put = target.add if isinstance(target, Index) else target.write
+        self.versions = Versions()
         self.kept: list[Tracked] | None = [] if keep else None
         self.watch = versions  # only the newest baseline's versions are compared
 
     def write(self, lines: list[Tracked]) -> None:
-        if isinstance(self.target, Index):
-            self.target.add(lines)
-        else:
-            self.target.write(lines)
+        self.put(lines)
         if self.watch:
             self.versions.observe(lines)
         if self.kept is not None:

@@ -68,7 +68,8 @@ def read_summary(
     """Read the whole log (from the store when kept) and print its summary; with --compare,
     against the last good build's, in the same pass."""
     pipeline = summary_pipeline(opts)
-    comparing = _comparing(session, env, build, opts) if opts.compare else None
+    source = Source(build.build_uuid, build)
+    comparing = _comparing(session, env, source, opts) if opts.compare else None
     if comparing is not None:
         pipeline.sink = comparing.sink
     read_whole(session, target.build_uuid, build, kept, pipeline)
@@ -81,19 +82,17 @@ def read_summary(
         account_id=session.account_id,
         worker=target.label,
         environment=target.environment,
-        compared=None
-        if comparing is None
-        else comparing.result(Source(build.build_uuid, build), pipeline.tracker),
+        compared=None if comparing is None else comparing.result(source, pipeline.tracker),
     )
 
 
-def _comparing(session: Session, env: Env, build: Build, opts: LogOptions) -> Comparing | None:
+def _comparing(session: Session, env: Env, source: Source, opts: LogOptions) -> Comparing | None:
     """The last good build read for the comparison; None (and a note) when there is none."""
     from ..errors import NotFoundError
     from .diff import Comparing, choose_bases, read_baselines
 
     try:
-        bases = choose_bases(session, Source(build.build_uuid, build), 1)
+        bases = choose_bases(session, source, 1)
     except NotFoundError as exc:
         env.error_line(f"note: nothing to compare with: {exc.message}")
         return None

@@ -103,7 +103,7 @@ def _cells(row: Row) -> list[str]:
     return [
         str(row.number),
         b.build_uuid,
-        b.outcome or b.status.value,
+        field(b.outcome or b.status.value),  # the API's word: any text at all
         field(b.branch or "-"),
         field((b.commit_hash or "-")[:7]),
         field(b.created_on or "-"),
@@ -145,7 +145,8 @@ def to_markdown(history: History) -> str:
     for row in history.rows:
         cells = _cells(row)
         cells[1] = code(cells[1][:8])
-        cells[3], cells[4], cells[5] = code(cells[3]), code(cells[4]), code(cells[5])
+        for index in (2, 3, 4, 5):  # from outside: only inside code
+            cells[index] = code(cells[index])
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # GFM
     out += ["", *(f"- {line}" for line in totals_lines(history, code))]
     return "\n".join(out) + "\n"
