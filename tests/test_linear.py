@@ -180,6 +180,11 @@ ADVERSARIAL = {
     "pasted: wrapper tags": (_pasted, _repeat("<html ")),
     "pasted: separator dashes": (_pasted, _repeat("-- |")),
     "pasted: a time then blanks": (_pasted_first, _after("01:02:03.123", " ")),
+    "pasted: a date's fraction that never ends": (
+        _pasted_first,
+        _after("2025-12-11T01:46:02.", "1"),
+    ),
+    "pasted: a continued line of times": (_pasted, _repeat("01:02:03.1 ")),
     "jsonc: empty comments": (_jsonc, _repeat("/**/")),
     "jsonc: comments before a closing bracket": (_jsonc, _after('{"a": 1,', "/**/ ")),
     "jsonc: comment openings": (_jsonc, _repeat("/*")),
