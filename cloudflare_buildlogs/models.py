@@ -245,14 +245,16 @@ class LogPage(NamedTuple):
     lines: list[LogLine]
     cursor: str | None
     truncated: bool
+    body: bytes = b""  # the whole answer as the API sent it, when known (the store keeps it)
 
     @classmethod
-    def from_api(cls, result: Any) -> LogPage:
+    def from_api(cls, result: Any, body: bytes = b"") -> LogPage:
         data = _mapping(result)
         return cls(
             lines=parse_lines(data.get("lines")),
             cursor=_text(data.get("cursor")),
             truncated=data.get("truncated") is True,
+            body=body,
         )
 
 

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from cloudflare_buildlogs.analysis.phases import Tracker
-from cloudflare_buildlogs.analysis.untrusted import sanitize
+from cloudflare_buildlogs.analysis.untrusted import sanitize, shown_frame, uncolored
+from cloudflare_buildlogs.fake_api import RealisticLines
 from cloudflare_buildlogs.models import parse_line, parse_lines
 from cloudflare_buildlogs.output.formats import OutputFormat, make_writer
 from cloudflare_buildlogs.output.timestamps import Stamper, TimestampMode
@@ -245,3 +246,43 @@ def test_local_time_matches_the_c_library_across_minutes_dst_and_odd_offsets(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# Lines that need cleaning, each a trap for the shortcut that removes colour alone.
+NEEDS_CARE = [
+    "\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mkey\x1b[0m",
+    "\x1b[1;2:3mcolon params\x1b[m",
+    "\x1b[33 mspace before the final byte",
+    "\x1b\x1b[33mtwo escapes",
+    "\x1b]0;title\x07\x1b[31mred",
+    "\x1bXsos string\x1b\\ then \x1b[32mgreen",
+    "\x9b31m8-bit CSI",
+    "\x1b[31mred\r\x1b[32mgreen\r",
+    "\x1b[31mred\nsecond line",
+    "tab\there \x1b[0m",
+    "\x1b[31m\u202egnp.exe",
+    "\x1b[31mtrailing\n",
+    "\x1b[",
+    "\x1b[31",
+    "no escape \u00a0 but a no-break space",
+]
+
+
+def test_removing_colour_alone_is_sanitizing_where_it_answers() -> None:
+    messages = NEEDS_CARE + [m for _, m in RealisticLines(2000)[:] if not m.isprintable()]
+    answered = 0
+    for message in messages:
+        plain = uncolored(message)
+        if plain is not None:
+            answered += 1
+            assert plain == sanitize(shown_frame(message), False), message
+        out = io.StringIO()
+        TextWriter(out, TimestampMode.NONE, color=False).write(parse_lines([[1, message]]))
+        assert out.getvalue() == sanitize(shown_frame(message), False) + "\n", message
+    assert answered > len(messages) // 2  # the shortcut is taken on most coloured lines
+
+
+def test_removing_colour_alone_answers_for_colour_only() -> None:
+    assert uncolored(NEEDS_CARE[0]) == "▲ [WARNING] key"
+    assert uncolored(NEEDS_CARE[1]) == "colon params"
+    assert [uncolored(m) for m in NEEDS_CARE[2:]] == [None] * (len(NEEDS_CARE) - 2)

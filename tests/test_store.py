@@ -11,6 +11,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cloudflare_buildlogs import cli, fake_api
@@ -245,7 +246,7 @@ def test_permissions_format_and_accounts_kept_apart(
 
 
 def test_the_size_bound_evicts_the_least_recently_read_first(tmp_path: Path) -> None:
-    store = Store(tmp_path / "store", max_bytes=10_000)
+    store = Store(tmp_path / "store", max_bytes=1_000_000)
     lines = parse_lines([[T0 + i, f"line {i} " + "x" * (i % 50)] for i in range(300)])
 
     def keep(uuid: str) -> None:
@@ -267,6 +268,58 @@ def test_the_size_bound_evicts_the_least_recently_read_first(tmp_path: Path) -> 
     store.max_bytes = 10
     keep(uuids[4])  # bigger than the whole store: not kept, and nothing else removed for it
     assert len(store.files()) == 3 and not list(store.directory.glob(".tmp-*"))
+
+
+def test_a_first_read_keeps_the_answers_as_the_api_sent_them(
+    state: fake_api.State, api: dict[str, str], cache: Path
+) -> None:
+    run(["get", BUILD], api)
+    (path,) = entries(cache)
+    url = f"{api['CLOUDFLARE_API_BASE_URL']}/accounts/{ACCOUNT}/builds/builds/{BUILD}/logs"
+    headers = {"Authorization": f"Bearer {api['CLOUDFLARE_API_TOKEN']}"}
+    first_page = httpx.get(url, headers=headers).content
+    assert b"\n" + first_page.replace(b"\n", b" ") + b"\n" in path.read_bytes()
+
+
+def test_answers_in_any_shape_read_back_as_their_lines(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", max_bytes=1 << 30)
+    raw: list[list[object]] = [[T0, "plain"], [T0 * 1000 + 5, "millis"], [T0 + 0.5, "a\tb"]]
+    raw += [[T0, "é ✓ \u202e"], ["x"], [T0, "\x1b[31mred\x1b[0m"]]
+    lines = parse_lines(raw)
+    answer = {"success": True, "result": {"lines": raw, "truncated": False}}
+    pretty = json.dumps(answer, indent=2, ensure_ascii=False).encode()  # line breaks between
+    utf16 = json.dumps(answer).encode("utf-16-le")  # not UTF-8: encoded again
+    writer = store.writer("https://api", ACCOUNT, BUILD)
+    for body in (pretty, utf16, json.dumps(answer).encode()):
+        assert json.loads(body)["result"]["lines"] == raw  # as the transport read it
+        writer.add_answer(body, lines)
+    writer.add(lines)
+    writer.commit(stopped(BUILD))
+    kept = store.read("https://api", ACCOUNT, BUILD)
+    assert kept is not None and kept.lines == 4 * len(lines)
+    assert list(kept.pages()) == [lines] * 4
+
+
+def test_an_entry_discarded_while_a_thread_adds_keeps_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", max_bytes=1 << 30)
+    lines = parse_lines([[T0 + i, f"line {i}"] for i in range(1000)])
+    body = json.dumps({"result": {"lines": [[T0 + i, f"line {i}"] for i in range(1000)]}})
+    writer = store.writer("https://api", ACCOUNT, BUILD)
+    started, stop = threading.Event(), threading.Event()
+
+    def fetching() -> None:
+        while not stop.is_set():
+            writer.add_answer(body.encode(), lines)
+            started.set()
+
+    thread = threading.Thread(target=fetching)
+    thread.start()
+    started.wait()
+    writer.discard()  # while the other thread goes on adding
+    writer.commit(stopped(BUILD))
+    stop.set()
+    thread.join()
+    assert store.files() == [] and list(store.directory.iterdir()) == []
 
 
 def stopped(uuid: str) -> Build:

@@ -64,6 +64,15 @@ def sanitize(message: str, keep_color: bool) -> str:
     return cleaned + _RESET if "\x1b[" in cleaned else cleaned
 
 
+def uncolored(message: str) -> str | None:
+    """The message with its colour removed, when colour (SGR sequences) is all it holds that
+    is not plainly printable, as on most lines that need cleaning; else None. Where it is not
+    None it is what `sanitize(shown_frame(message), False)` gives (no carriage return, line
+    break or other escape is left to handle), at a third of the cost."""
+    plain = _SGR.sub("", message)
+    return plain if plain.isprintable() else None
+
+
 def shown_frame(message: str) -> str:
     """What a terminal shows of a line redrawn with carriage returns (a progress bar): each
     line's text after its last carriage return that is not at its end, so

@@ -17,6 +17,7 @@ class Envelope(NamedTuple):
     result: Any
     result_info: dict[str, Any]
     messages: tuple[str, ...]
+    body: bytes = b""  # the answer as it was sent, for the store (it keeps log pages whole)
 
 
 def texts(items: Any) -> list[str]:

@@ -43,9 +43,9 @@ class Client(Transport):
     def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage:
         path = f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}/logs"
         params = {"cursor": cursor} if cursor else None
-        result = self.get(path, params, what=f"build {build_uuid}").result
+        answer = self.get(path, params, what=f"build {build_uuid}")
         try:
-            page = LogPage.from_api(result)
+            page = LogPage.from_api(answer.result, answer.body)
         except Unusable as exc:
             raise ApiError(
                 f"the API sent an unusable log page of build {build_uuid}: {exc}"

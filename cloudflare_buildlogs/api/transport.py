@@ -278,6 +278,7 @@ class Transport:
             body.get("result"),
             info if isinstance(info, dict) else {},
             tuple(texts(body.get("messages"))),
+            data,
         )
 
     def _error(self, status: int, errors: list[str], codes: set[int], call: _Call) -> CliError:

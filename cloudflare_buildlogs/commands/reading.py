@@ -18,9 +18,9 @@ from ..analysis.pipeline import Collector, Pipeline
 from ..env import Env
 from ..errors import ExitCode
 from ..live.follow import Clock, Finished, Poller, follow
-from ..live.paging import read_log
+from ..live.paging import LogSource, read_log
 from ..live.prefetch import prefetch
-from ..models import Build, LogLine
+from ..models import Build, LogLine, LogPage
 from ..output.formats import CiMode, OutputFormat, make_writer
 from ..output.stderr import Spinner, waiting_text
 from ..output.stream import Output
@@ -81,19 +81,10 @@ def close_output(out: Output, build: Build | None) -> None:
     out.writer.close(end)
 
 
-def copy_pages(
-    pages: Iterable[list[LogLine]], out: Output | Pipeline, entry: EntryWriter | None = None
-) -> None:
-    """Every page to `out` (and to the store's `entry`); a read cut short keeps nothing."""
-    try:
-        for lines in pages:
-            out.write(lines)
-            if entry is not None:
-                entry.add(lines)
-    except BaseException:
-        if entry is not None:
-            entry.discard()
-        raise
+def copy_pages(pages: Iterable[list[LogLine]], out: Output | Pipeline) -> None:
+    """Every page to `out`."""
+    for lines in pages:
+        out.write(lines)
     if isinstance(out, Output):
         out.release_tail()
 
@@ -106,11 +97,30 @@ def fetch(
     reached its reader whole."""
     entry = entry_writer(session, build_uuid) if build is not None and build.stopped else None
     client = session.client
-    with closing(
-        prefetch(read_log(client, session.account_id, build_uuid), sent=client.sent)
-    ) as pages:
-        copy_pages(pages, out, entry)
+    source: LogSource = client if entry is None else _Keeping(client, entry)
+    try:
+        with closing(
+            prefetch(read_log(source, session.account_id, build_uuid), sent=client.sent)
+        ) as pages:
+            copy_pages(pages, out)
+    except BaseException:
+        if entry is not None:
+            entry.discard()
+        raise
     return entry
+
+
+class _Keeping:
+    """A log source whose every page also goes to the store's entry, as the API sent it, in
+    the thread that fetches it: compressing there overlaps the writing of the page before."""
+
+    def __init__(self, source: LogSource, entry: EntryWriter) -> None:
+        self.source, self.entry = source, entry
+
+    def get_log_page(self, account_id: str, build_uuid: str, cursor: str | None) -> LogPage:
+        page = self.source.get_log_page(account_id, build_uuid, cursor)
+        self.entry.add_answer(page.body, page.lines)
+        return page
 
 
 def read_whole(

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TextIO, cast
 
-from ..analysis.untrusted import continued, sanitize, shown_frame
+from ..analysis.untrusted import continued, sanitize, shown_frame, uncolored
 from ..models import EPOCH, MESSAGE, NUMBER, PHASE, SECONDS, SUBSECOND, Line, Tracked
 from .timestamps import Stamper, TimestampMode
 
@@ -133,6 +133,10 @@ class TextWriter(Writer):
         """One line that needs cleaning: escapes removed (colour kept when it is on), and each
         line break inside the message followed by the line's own prefix again."""
         lead = self._lead(line)
+        if not self.color:
+            plain = uncolored(line[MESSAGE])
+            if plain is not None:
+                return f"{lead}{plain}\n"
         text = sanitize(shown_frame(line[MESSAGE]), self.color)
         return f"{lead}{continued(text, self.prefix + lead)}\n"
 
