@@ -25,6 +25,7 @@ from cloudflare_buildlogs.analysis.untrusted import (
     linkable,
     sanitize,
     strip_escapes,
+    uncolored,
 )
 from cloudflare_buildlogs.output.ci import escape_data, escape_property, section_name
 from cloudflare_buildlogs.settings.wrangler import loads_jsonc
@@ -147,6 +148,8 @@ ADVERSARIAL = {
     "escapes: 8-bit CSI": (strip_escapes, _after("\x9b", "0")),
     "escapes: DCS openings": (strip_escapes, _repeat("\x1bP")),
     "escapes: colour kept": (lambda t: sanitize(t, True), _repeat("\x1b[31\x1b[1;")),
+    "escapes: colour removed, never ended": (uncolored, _after("\x1b[", "1;")),
+    "escapes: colour removed, openings": (uncolored, _repeat("\x1b[1;\x1b[")),
     "escapes: bidi and blanks": (field, _repeat("\u202e\t\n")),
     "markdown: backtick runs": (code, _repeat("``` ")),
     "markdown: a fence's backticks": (fence, _repeat("`")),
