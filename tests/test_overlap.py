@@ -82,7 +82,8 @@ def test_a_page_is_handed_over_once_the_next_request_is_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Writing a page competes for the GIL with asking for the next one: while the fetcher is
-    behind, the writer gets page N only after request N+1 is on the wire."""
+    behind, the writer gets page N only after request N+1 is on the wire. (Page 0 is read in
+    the writer's thread; it is slow, so the rest come from the fetching thread.)"""
     monkeypatch.setattr(prefetching, "HANDOFF", 10.0)  # a missed hand-over would stall the test
     sent = threading.Event()
     events: list[str] = []
@@ -99,9 +100,27 @@ def test_a_page_is_handed_over_once_the_next_request_is_sent(
     for item in prefetch(source(), sent=sent):
         events.append(f"write {item}")
     assert events == [
-        "sent 0", "sent 1", "write 0", "sent 2", "write 1", "sent 3", "write 2", "write 3",
+        "sent 0", "write 0", "sent 1", "sent 2", "write 1", "sent 3", "write 2", "write 3",
     ]  # fmt: skip
     assert time.monotonic() - started < 5, "the last page waited for a request never sent"
+    wait_for_no_fetch_thread()
+
+
+def test_a_quick_source_is_read_in_the_callers_thread_until_an_item_is_slow() -> None:
+    """Against a server that answers at once, two threads cost more than they overlap: the
+    items come in the caller's thread until one takes longer than QUICK, then from the
+    fetching thread, still in order."""
+    readers: list[tuple[int, bool]] = []
+
+    def source() -> Iterator[int]:
+        for i in range(8):
+            if i == 3:
+                time.sleep(prefetching.QUICK * 2)  # the server slows down
+            readers.append((i, threading.current_thread() is threading.main_thread()))
+            yield i
+
+    assert list(prefetch(source())) == list(range(8))
+    assert readers == [(i, i <= 3) for i in range(8)]
     wait_for_no_fetch_thread()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import time
 from collections.abc import Generator, Iterator
 from typing import TypeVar, cast
 
@@ -24,20 +25,47 @@ SWITCH_INTERVAL = 0.001
 HANDOFF = 0.005
 
 
+# Below this, an item came from a server that answers at once (on this machine, say): its
+# wait is shorter than what two threads lose handing the GIL back and forth (measured against
+# the fake serving from memory: a 200,000-line first read took 1.18x the bare loop in one
+# thread, 1.37x with the fetching thread; at 20 ms a page the thread saves its writing time).
+QUICK = 0.005
+
+
 def prefetch(
     source: Iterator[T], ahead: int = AHEAD, sent: threading.Event | None = None
 ) -> Generator[T, None, None]:
     """`source`'s items, produced in a background thread while the caller uses the last one:
-    the next page is on the wire while this one is written. Order is kept; an error in the
-    thread is raised here, after the items before it. When the caller stops (an error,
-    Ctrl-C, a closed pipe), the thread stops at its next item and is waited for briefly:
-    callers close the generator (`contextlib.closing`) so that happens at once, before the
-    HTTP client the thread uses is closed, not whenever the generator is collected.
+    the next page is on the wire while this one is written. While each item comes within
+    QUICK seconds, they are read in the caller's own thread instead, as a bare loop would;
+    from the first that takes longer, the rest come from the thread.
+
+    Order is kept; an error in the thread is raised here, after the items before it. When the
+    caller stops (an error, Ctrl-C, a closed pipe), the thread stops at its next item and is
+    waited for briefly: callers close the generator (`contextlib.closing`) so that happens at
+    once, before the HTTP client the thread uses is closed, not whenever it is collected.
 
     `sent` (the API client's) is set once the source's next request is on the wire. While the
     thread is behind (nothing queued), an item is handed over only then, or after HANDOFF
     seconds: writing a page needs the GIL as much as asking for the next one does, and every
     page's request would otherwise wait on the writing of the page before it."""
+    while True:
+        started = time.monotonic()
+        try:
+            item = next(source)
+        except StopIteration:
+            return
+        quick = time.monotonic() - started < QUICK
+        yield item
+        if not quick:
+            break
+    yield from _background(source, ahead, sent)
+
+
+def _background(
+    source: Iterator[T], ahead: int, sent: threading.Event | None
+) -> Generator[T, None, None]:
+    """`prefetch` once the source is slow: the rest of its items, from the fetching thread."""
     items: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=ahead)
     stop = threading.Event()
 
