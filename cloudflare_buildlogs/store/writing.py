@@ -61,7 +61,7 @@ class EntryWriter:
         if not lines or not self.open:
             return
         if body[:1] == b"{" and body[1:2] not in (b"", b"\x00"):
-            self._record(body.replace(b"\n", b" "), len(lines))
+            self._record(body.replace(b"\n", b" ") if b"\n" in body else body, len(lines))
         else:
             self.add(lines)
 
@@ -73,7 +73,8 @@ class EntryWriter:
             try:
                 if self.handle is None:
                     self.handle = self._open()
-                self._put(record + b"\n")
+                self._put(record)
+                self._put(b"\n")
             except (OSError, ValueError) as exc:
                 self._failed(exc)
                 return
