@@ -82,8 +82,9 @@ def test_a_page_is_handed_over_once_the_next_request_is_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Writing a page competes for the GIL with asking for the next one: while the fetcher is
-    behind, the writer gets page N only after request N+1 is on the wire. (Page 0 is read in
-    the writer's thread; it is slow, so the rest come from the fetching thread.)"""
+    behind, the writer gets page N only after request N+1 is on the wire. (The source is
+    slow from its first item, so the items after the first SLOW_IN_A_ROW are fetched ahead.)"""
+    monkeypatch.setattr(prefetching, "SLOW_IN_A_ROW", 1)
     monkeypatch.setattr(prefetching, "HANDOFF", 10.0)  # a missed hand-over would stall the test
     sent = threading.Event()
     events: list[str] = []
@@ -108,19 +109,20 @@ def test_a_page_is_handed_over_once_the_next_request_is_sent(
 
 def test_a_quick_source_is_read_in_the_callers_thread_until_an_item_is_slow() -> None:
     """Against a server that answers at once, two threads cost more than they overlap: the
-    items come in the caller's thread until one takes longer than QUICK, then from the
-    fetching thread, still in order."""
+    items come in the caller's thread until SLOW_IN_A_ROW in a row take longer than QUICK
+    (one slow item alone is a pause), then from the fetching thread, still in order."""
     readers: list[tuple[int, bool]] = []
 
     def source() -> Iterator[int]:
-        for i in range(8):
-            if i == 3:
-                time.sleep(prefetching.QUICK * 2)  # the server slows down
+        for i in range(12):
+            if i == 2 or i >= 5:
+                time.sleep(prefetching.QUICK * 2)  # a pause at 2; the server slows from 5
             readers.append((i, threading.current_thread() is threading.main_thread()))
             yield i
 
-    assert list(prefetch(source())) == list(range(8))
-    assert readers == [(i, i <= 3) for i in range(8)]
+    assert prefetching.SLOW_IN_A_ROW == 3
+    assert list(prefetch(source())) == list(range(12))
+    assert readers == [(i, i <= 7) for i in range(12)]
     wait_for_no_fetch_thread()
 
 

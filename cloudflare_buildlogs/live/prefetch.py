@@ -30,15 +30,18 @@ HANDOFF = 0.005
 # the fake serving from memory: a 200,000-line first read took 1.18x the bare loop in one
 # thread, 1.37x with the fetching thread; at 20 ms a page the thread saves its writing time).
 QUICK = 0.005
+# Slower items in a row before the rest are fetched in the background: one alone may be a
+# pause of a busy machine, and reading it in this thread loses only its overlap.
+SLOW_IN_A_ROW = 3
 
 
 def prefetch(
     source: Iterator[T], ahead: int = AHEAD, sent: threading.Event | None = None
 ) -> Generator[T, None, None]:
     """`source`'s items, produced in a background thread while the caller uses the last one:
-    the next page is on the wire while this one is written. While each item comes within
+    the next page is on the wire while this one is written. While the items come within
     QUICK seconds, they are read in the caller's own thread instead, as a bare loop would;
-    from the first that takes longer, the rest come from the thread.
+    once SLOW_IN_A_ROW of them in a row take longer, the rest come from the thread.
 
     Order is kept; an error in the thread is raised here, after the items before it. When the
     caller stops (an error, Ctrl-C, a closed pipe), the thread stops at its next item and is
@@ -49,16 +52,15 @@ def prefetch(
     thread is behind (nothing queued), an item is handed over only then, or after HANDOFF
     seconds: writing a page needs the GIL as much as asking for the next one does, and every
     page's request would otherwise wait on the writing of the page before it."""
-    while True:
+    slow = 0
+    while slow < SLOW_IN_A_ROW:
         started = time.monotonic()
         try:
             item = next(source)
         except StopIteration:
             return
-        quick = time.monotonic() - started < QUICK
+        slow = 0 if time.monotonic() - started < QUICK else slow + 1
         yield item
-        if not quick:
-            break
     yield from _background(source, ahead, sent)
 
 
