@@ -111,8 +111,10 @@ def fetch(
 
 
 class _Keeping:
-    """A log source whose every page also goes to the store's entry, as the API sent it, in
-    the thread that fetches it: compressing there overlaps the writing of the page before."""
+    """A log source whose every page also goes to the store's entry, as the API sent it, from
+    whichever thread fetches it. `read_log` reads from the beginning and yields every page
+    whole, so the entry holds what was printed; a read that fails after a page was added
+    discards the entry."""
 
     def __init__(self, source: LogSource, entry: EntryWriter) -> None:
         self.source, self.entry = source, entry
