@@ -148,6 +148,24 @@ def test_nothing_new_against_itself_and_a_file_needs_a_base(
     assert len(json.loads(out)["new"]) == 5
 
 
+def test_a_dashboard_url_names_the_account_to_read_as_get_takes_it(
+    server: fake_api.FakeServer, history: fake_api.State
+) -> None:
+    other = "fedcba9876543210fedcba9876543210"
+    history.accounts[:] = [{"id": other, "name": "Other"}]  # the configured one is not there
+
+    def url(uuid: str, account: str = other) -> str:
+        return f"https://dash.cloudflare.com/{account}/workers/services/view/my-worker/production/builds/{uuid}"
+
+    code, out, err = run(server, "diff", url(FAILED), "-o", "json")
+    assert code == 0, err
+    assert len(json.loads(out)["new"]) == 5
+    code, out, err = run(server, "diff", url(FAILED), url(good(3)), "-o", "json")
+    assert code == 0, err
+    code, _, err = run(server, "diff", url(FAILED), url(good(3), "0" * 32))
+    assert code == ExitCode.USAGE and "two accounts" in err
+
+
 def test_base_selection_falls_back_to_any_branch_and_none_is_exit_4(
     server: fake_api.FakeServer, state: fake_api.State
 ) -> None:

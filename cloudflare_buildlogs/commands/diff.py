@@ -68,7 +68,7 @@ def run_diff(opts: DiffOptions, env: Env) -> ExitCode:
         raise UsageError(f"--baseline must be 1 to {MAX_BASELINE}, not {opts.baseline}")
     if opts.base is not None and opts.baseline != 1:
         raise UsageError("--baseline chooses good builds: it cannot be combined with BASE")
-    with open_session(opts.api, env) as session:
+    with open_session(opts.api._replace(account_id=_account(opts)), env) as session:
         build = _source(session, env, opts.build, opts.worker)
         if opts.base is not None:
             bases = [_source(session, env, opts.base, opts.worker)]
@@ -79,8 +79,25 @@ def run_diff(opts: DiffOptions, env: Env) -> ExitCode:
     return ExitCode.BUILD_FAILED if opts.exit_status and diff.new else ExitCode.OK
 
 
+def _is_file(given: str) -> bool:
+    return given == "-" or os.path.exists(given)
+
+
+def _account(opts: DiffOptions) -> str | None:
+    """The account of the builds named by dashboard URLs, as `get` takes it; else --account-id
+    (None: the configured one). A usage error when BUILD's and BASE's URLs name two."""
+    accounts = {
+        parse_build(given, opts.api.account_id).account_id
+        for given in (opts.build, opts.base)
+        if given is not None and not _is_file(given)
+    } - {None}
+    if len(accounts) > 1:
+        raise UsageError("BUILD and BASE are builds of two accounts: compare builds of one account")
+    return accounts.pop() if accounts else opts.api.account_id
+
+
 def _source(session: Session, env: Env, given: str, worker: str | None) -> Source:
-    if given == "-" or os.path.exists(given):
+    if _is_file(given):
         return Source(given if given != "-" else "<stdin>", path=given)
     ref = parse_build(given, session.opts.account_id)
     ref = whole(session, env, ref, worker)
