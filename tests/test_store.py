@@ -16,6 +16,7 @@ import pytest
 
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.models import Build, BuildStatus, parse_lines
+from cloudflare_buildlogs.store import entries as entry_files
 from cloudflare_buildlogs.store.entries import MAGIC, Store, entry_name
 
 from .builds import FAILED_LOG
@@ -298,6 +299,23 @@ def test_answers_in_any_shape_read_back_as_their_lines(tmp_path: Path) -> None:
     kept = store.read("https://api", ACCOUNT, BUILD)
     assert kept is not None and kept.lines == 4 * len(lines)
     assert list(kept.pages()) == [lines] * 4
+
+
+def test_pages_read_back_whole_across_reads_of_any_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "store", max_bytes=1 << 30)
+    pages = [
+        parse_lines([[T0 + i, f"page {p} line {i} " * p] for i in range(30)]) for p in range(5)
+    ]
+    writer = store.writer("https://api", ACCOUNT, BUILD)
+    for page in pages:
+        writer.add(page)
+    writer.commit(stopped(BUILD))
+    for size in (7, 64, 1000, 1 << 20):  # a page spans many reads, or many pages one
+        monkeypatch.setattr(entry_files, "CHUNK", size)
+        kept = store.read("https://api", ACCOUNT, BUILD)
+        assert kept is not None and list(kept.pages()) == pages, size
 
 
 def test_an_entry_discarded_while_a_thread_adds_keeps_nothing(tmp_path: Path) -> None:
