@@ -40,8 +40,9 @@ _RESET = "\x1b[0m"
 
 def strip_escapes(text: str) -> str:
     """The text with every escape sequence, control character (but tab and newline) and
-    invisible character removed."""
-    return _ESCAPES.sub("", text)
+    invisible character removed. Printable text has none of them: it is returned as it is
+    after one check in C, several times faster than the pattern's scan of a long line."""
+    return text if text.isprintable() else _ESCAPES.sub("", text)
 
 
 def _keep_sgr(match: re.Match[str]) -> str:
