@@ -273,16 +273,19 @@ def test_removing_colour_alone_is_sanitizing_where_it_answers() -> None:
     answered = 0
     for message in messages:
         plain = uncolored(message)
-        if plain is not None:
+        if plain.isprintable():
             answered += 1
             assert plain == sanitize(shown_frame(message), False), message
-        out = io.StringIO()
-        TextWriter(out, TimestampMode.NONE, color=False).write(parse_lines([[1, message]]))
-        assert out.getvalue() == sanitize(shown_frame(message), False) + "\n", message
+        expected = sanitize(shown_frame(message), False).replace("\n", "\n1970-01-01T00:00:01Z  ")
+        for mode, lead in ((TimestampMode.NONE, ""), (TimestampMode.UTC, "1970-01-01T00:00:01Z  ")):
+            out = io.StringIO()  # each branch of the writer: with a timestamp and without
+            TextWriter(out, mode, color=False).write(parse_lines([[1, message], [1, message]]))
+            shown = f"{lead}{expected if lead else sanitize(shown_frame(message), False)}\n"
+            assert out.getvalue() == shown * 2, message
     assert answered > len(messages) // 2  # the shortcut is taken on most coloured lines
 
 
 def test_removing_colour_alone_answers_for_colour_only() -> None:
     assert uncolored(NEEDS_CARE[0]) == "▲ [WARNING] key"
     assert uncolored(NEEDS_CARE[1]) == "colon params"
-    assert [uncolored(m) for m in NEEDS_CARE[2:]] == [None] * (len(NEEDS_CARE) - 2)
+    assert [uncolored(m).isprintable() for m in NEEDS_CARE[2:]] == [False] * (len(NEEDS_CARE) - 2)

@@ -15,6 +15,8 @@ first character or cannot fail once started, so no input makes the engine backtr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 # Unicode's bidirectional controls and the invisible characters that can disguise text.
@@ -65,13 +67,12 @@ def sanitize(message: str, keep_color: bool) -> str:
     return cleaned + _RESET if "\x1b[" in cleaned else cleaned
 
 
-def uncolored(message: str) -> str | None:
-    """The message with its colour removed, when colour (SGR sequences) is all it holds that
-    is not plainly printable, as on most lines that need cleaning; else None. Where it is not
-    None it is what `sanitize(shown_frame(message), False)` gives (no carriage return, line
-    break or other escape is left to handle), at a third of the cost."""
-    plain = _SGR.sub("", message)
-    return plain if plain.isprintable() else None
+# The message with its colour (SGR sequences) removed and nothing else. Where the result is
+# printable (`str.isprintable`), as on most lines that need cleaning, it is what
+# `sanitize(shown_frame(message), False)` gives (no carriage return, line break or other escape
+# is left to handle), at a third of the cost; where it is not, the message needs `sanitize`.
+# A partial, not a function: the writer calls it once for every coloured line, inline.
+uncolored: Callable[[str], str] = partial(_SGR.sub, "")
 
 
 def shown_frame(message: str) -> str:

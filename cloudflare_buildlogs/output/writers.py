@@ -104,26 +104,35 @@ class TextWriter(Writer):
         return "".join(parts)
 
     def _lines(self, lines: Sequence[Line]) -> str:
-        """The page's lines as text. Only the lines that are not plainly printable
-        (`str.isprintable`, in C) take the slow path (`_slow`): a coloured line costs what a
-        coloured line costs. (Formatting the page at once and checking it whole was faster on
-        clean pages, but real logs have colour on most pages, which then paid for both.)"""
-        stamp, slow = self.stamper, self._slow
+        """The page's lines as text. A line that is plainly printable (`str.isprintable`, in C)
+        is written as it is; one that is printable once its colour is removed (`uncolored`,
+        most lines that need cleaning) without it; only the others take the slow path
+        (`_slow`): a coloured line costs what a coloured line costs. Both checks are inline,
+        so the usual line costs no call. (Formatting the page at once and checking it whole was
+        faster on clean pages, but real logs have colour on most pages, which then paid for
+        both.)"""
+        stamp, slow, plain = self.stamper, self._slow, uncolored
         if self.color:  # a terminal's lines: the timestamp dimmed, the build's own colours kept
             return "".join([slow(line) for line in lines])
         if stamp is None:
             return "".join(
                 [
-                    f"{line[MESSAGE]}\n" if line[MESSAGE].isprintable() else slow(line)
+                    f"{line[MESSAGE]}\n"
+                    if line[MESSAGE].isprintable()
+                    else f"{text}\n"
+                    if (text := plain(line[MESSAGE])).isprintable()
+                    else slow(line)
                     for line in lines
                 ]
             )
-        cached = stamp.cached  # inlined: the usual line costs no call
+        cached = stamp.cached
         return "".join(
             [
                 f"{(not line[SUBSECOND] and cached(line[SECONDS])) or stamp(line)}"
                 f"  {line[MESSAGE]}\n"
                 if line[MESSAGE].isprintable()
+                else f"{(not line[SUBSECOND] and cached(line[SECONDS])) or stamp(line)}  {text}\n"
+                if (text := plain(line[MESSAGE])).isprintable()
                 else slow(line)
                 for line in lines
             ]
@@ -133,10 +142,6 @@ class TextWriter(Writer):
         """One line that needs cleaning: escapes removed (colour kept when it is on), and each
         line break inside the message followed by the line's own prefix again."""
         lead = self._lead(line)
-        if not self.color:
-            plain = uncolored(line[MESSAGE])
-            if plain is not None:
-                return f"{lead}{plain}\n"
         text = sanitize(shown_frame(line[MESSAGE]), self.color)
         return f"{lead}{continued(text, self.prefix + lead)}\n"
 
