@@ -7,10 +7,12 @@ the package.
 
 from __future__ import annotations
 
+import copy
 import enum
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any, Final, NamedTuple, TypeGuard
 
@@ -138,6 +140,39 @@ def parse_lines(raw_lines: Any) -> list[LogLine]:
     return lines
 
 
+class PageLines:
+    """A page's `lines` as the API sent them (`raw`: a list, else none), parsed into LogLines
+    on first use (`parsed`). The text writer formats the usual page from `raw` directly, so a
+    plain read makes no tuple for a line it only prints (README, "Performance")."""
+
+    __slots__ = ("_parsed", "raw")
+
+    def __init__(self, raw: Any) -> None:
+        self.raw: list[Any] = raw if type(raw) is list else []
+        self._parsed: list[LogLine] | None = None
+
+    @property
+    def parsed(self) -> list[LogLine]:
+        if self._parsed is None:
+            self._parsed = parse_lines(self.raw)
+        return self._parsed
+
+    def __len__(self) -> int:  # a raw line is one LogLine
+        return len(self.raw)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return iter(self.parsed)
+
+    def __getitem__(self, lines: slice) -> PageLines:
+        """Some of the lines, of the same kind."""
+        part = copy.copy(self)
+        part.raw, part._parsed = self.raw[lines], None
+        return part
+
+    def __eq__(self, other: object) -> bool:  # the same lines sent: the same page
+        return isinstance(other, PageLines) and self.raw == other.raw
+
+
 class BuildStatus(str, enum.Enum):
     QUEUED = "queued"
     INITIALIZING = "initializing"
@@ -242,16 +277,19 @@ class Build(NamedTuple):
 class LogPage(NamedTuple):
     """One page of the log endpoint."""
 
-    lines: list[LogLine]
+    lines: PageLines
     cursor: str | None
     truncated: bool
     body: bytes = b""  # the whole answer as the API sent it, when known (the store keeps it)
 
     @classmethod
-    def from_api(cls, result: Any, body: bytes = b"") -> LogPage:
+    def from_api(
+        cls, result: Any, body: bytes = b"", lines: Callable[[Any], PageLines] = PageLines
+    ) -> LogPage:
+        """The page `result` describes; its `lines` made by `lines` (the kind of PageLines)."""
         data = _mapping(result)
         return cls(
-            lines=parse_lines(data.get("lines")),
+            lines=lines(data.get("lines")),
             cursor=_text(data.get("cursor")),
             truncated=data.get("truncated") is True,
             body=body,

@@ -91,7 +91,7 @@ def test_log_page_request_carries_auth_user_agent_and_cursor() -> None:
     client, _, _ = make_client(script)
     first = client.get_log_page("acct", BUILD, None)
     second = client.get_log_page("acct", BUILD, first.cursor)
-    assert [line[3] for line in first.lines + second.lines] == ["a", "b"]
+    assert [line[3] for line in first.lines.parsed + second.lines.parsed] == ["a", "b"]
     assert first.truncated and not second.truncated and not script.steps
 
 
@@ -189,7 +189,7 @@ def test_retryable_failures_are_retried_with_backoff_then_succeed() -> None:
     )
     client, sleeps, log = make_client(script)
     page = client.get_log_page("acct", BUILD, None)
-    assert page.lines[0][3] == "finally"
+    assert page.lines.parsed[0][3] == "finally"
     assert sleeps == [0.5, 1.0, 2.0, 4.0]  # jitter pinned to its top
     assert sum("retry" in entry for entry in log) == 4
     assert client.requests == 5

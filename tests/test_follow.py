@@ -15,7 +15,7 @@ import pytest
 from cloudflare_buildlogs import cli, fake_api
 from cloudflare_buildlogs.errors import ExitCode
 from cloudflare_buildlogs.live.paging import Position, read_pass
-from cloudflare_buildlogs.models import LogPage, parse_lines
+from cloudflare_buildlogs.models import LogPage, PageLines
 
 from .conftest import ACCOUNT, BUILD, SENTINEL, Captured, make_env
 
@@ -236,7 +236,7 @@ class Pages:
 
 
 def page(first: int, last: int, cursor: str | None = None, truncated: bool = False) -> LogPage:
-    return LogPage(parse_lines([[1, str(i)] for i in range(first, last)]), cursor, truncated)
+    return LogPage(PageLines([[1, str(i)] for i in range(first, last)]), cursor, truncated)
 
 
 def collect(source: Pages, position: Position) -> list[str]:

@@ -11,6 +11,7 @@ from cloudflare_buildlogs.models import (
     BuildStatus,
     LogLine,
     LogPage,
+    PageLines,
     parse_line,
     parse_lines,
 )
@@ -97,7 +98,9 @@ def test_build_fields_come_from_their_places() -> None:
 
 
 def test_log_page_is_lenient_about_its_fields() -> None:
-    assert LogPage.from_api({"lines": "nope", "truncated": "yes"}) == LogPage([], None, False)
+    assert LogPage.from_api({"lines": "nope", "truncated": "yes"}) == LogPage(
+        PageLines([]), None, False
+    )
     page = LogPage.from_api({"lines": [[1, "a"]], "cursor": "c", "truncated": True})
     assert page.truncated and page.cursor == "c" and len(page.lines) == 1
 

@@ -136,7 +136,7 @@ def test_the_api_client_says_when_its_request_is_sent(
         client = Client(http, server.url, Credentials("test", token=fake_api.DEMO_TOKEN))
         assert not client.sent.is_set()
         page = client.get_log_page(fake_api.DEMO_ACCOUNT, BUILD, None)
-    assert [line[3] for line in page.lines] == ["one"]
+    assert [line[3] for line in page.lines.parsed] == ["one"]
     assert client.sent.is_set()
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cloudflare_buildlogs.errors import ApiError
 from cloudflare_buildlogs.live.paging import read_log
-from cloudflare_buildlogs.models import LogPage, parse_lines
+from cloudflare_buildlogs.models import LogPage, PageLines
 
 
 class Pages:
@@ -20,7 +20,7 @@ class Pages:
 
 
 def page(messages: list[str], cursor: str | None = None, truncated: bool = False) -> LogPage:
-    return LogPage(parse_lines([[1, m] for m in messages]), cursor, truncated)
+    return LogPage(PageLines([[1, m] for m in messages]), cursor, truncated)
 
 
 def messages(source: Pages, **kw: int) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from cloudflare_buildlogs.analysis.phases import Tracker
 from cloudflare_buildlogs.analysis.untrusted import sanitize, shown_frame, uncolored
 from cloudflare_buildlogs.fake_api import RealisticLines
-from cloudflare_buildlogs.models import parse_line, parse_lines
+from cloudflare_buildlogs.models import PageLines, parse_line, parse_lines
 from cloudflare_buildlogs.output.formats import OutputFormat, make_writer
 from cloudflare_buildlogs.output.timestamps import Stamper, TimestampMode
 from cloudflare_buildlogs.output.writers import (
@@ -289,3 +289,49 @@ def test_removing_colour_alone_answers_for_colour_only() -> None:
     assert uncolored(NEEDS_CARE[0]) == "▲ [WARNING] key"
     assert uncolored(NEEDS_CARE[1]) == "colon params"
     assert [uncolored(m).isprintable() for m in NEEDS_CARE[2:]] == [False] * (len(NEEDS_CARE) - 2)
+
+
+# Pages whose lines are not all the usual pair: the text writer must print them exactly as
+# their parsed lines print. Second 1 is cached first, so a float, a bool or a string equal to
+# it would pass for it if the writer looked it up by value alone.
+ODD_PAGES: list[list[object]] = [
+    [[1, "one"], [1.0, "a float equal to a cached second"], [1, "x"]],
+    [[1, "one"], [True, "a bool equal to a cached second"], [False, "zero"]],
+    [[1, "one"], ["ab"], "ab", {"a": 1, "b": 2}, [1, "x"]],
+    [[1, "one"], [1, 2, 3], [1], [], [None, "no time"], [1, None], [1, 5]],
+    [[1, "one"], [EPOCH * 1000 + 5, "milliseconds"], [-5, "before 1970"], [10**30, "far"]],
+    [[1, "one"], [1, ["nested", {"k": "v"}]], [1, "\x1b[31mred\x1b[0m"], [1, "a\r\nb\nc"]],
+    [[1.5, "a float first"], [1, "then the usual"]],
+    [["1", "a string time"], [1, "\u202etrap"], [1, "tab\there"]],
+]
+RAW_PAGES = [[list(line) for line in RealisticLines(3000)[:][i : i + 1000]] for i in (0, 1000)]
+
+
+@pytest.mark.parametrize("mode", list(TimestampMode))
+@pytest.mark.parametrize("flags", [{}, {"color": True}, {"prefix": "w  "}])
+def test_a_page_as_sent_prints_as_its_parsed_lines_print(
+    mode: TimestampMode, flags: dict[str, object]
+) -> None:
+    for pages in (RAW_PAGES, ODD_PAGES):
+        outs = []
+        for as_sent in (True, False):
+            out, kwargs = io.StringIO(), {"color": False, **flags}
+            writer = TextWriter(out, mode, **kwargs)  # type: ignore[arg-type]
+            for raw in pages:
+                lines = PageLines(json.loads(json.dumps(raw)))
+                if as_sent:
+                    writer.write_page(lines)
+                else:
+                    writer.write(lines.parsed)
+            outs.append((out.getvalue(), writer.count))
+        assert outs[0] == outs[1]
+        assert outs[0][0].count("\n") >= sum(map(len, pages))
+
+
+def test_the_usual_page_is_printed_without_being_parsed() -> None:
+    writer = TextWriter(io.StringIO(), TimestampMode.UTC, color=False)
+    usual, odd = PageLines(RAW_PAGES[0]), PageLines(ODD_PAGES[0])
+    writer.write_page(usual)
+    writer.write_page(odd)
+    assert usual._parsed is None and odd._parsed is not None
+    assert writer.count == len(RAW_PAGES[0]) + len(ODD_PAGES[0])

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from cloudflare_buildlogs import cli, fake_api
-from cloudflare_buildlogs.models import Build, BuildStatus, parse_lines
+from cloudflare_buildlogs.models import Build, BuildStatus, PageLines, parse_lines
 from cloudflare_buildlogs.store import entries as entry_files
 from cloudflare_buildlogs.store.entries import MAGIC, Store, entry_name
 
@@ -293,12 +293,12 @@ def test_answers_in_any_shape_read_back_as_their_lines(tmp_path: Path) -> None:
     writer = store.writer("https://api", ACCOUNT, BUILD)
     for body in (pretty, utf16, json.dumps(answer).encode()):
         assert json.loads(body)["result"]["lines"] == raw  # as the transport read it
-        writer.add_answer(body, lines)
+        writer.add_answer(body, PageLines(raw))
     writer.add(lines)
     writer.commit(stopped(BUILD))
     kept = store.read("https://api", ACCOUNT, BUILD)
     assert kept is not None and kept.lines == 4 * len(lines)
-    assert list(kept.pages()) == [lines] * 4
+    assert [page.parsed for page in kept.pages()] == [lines] * 4
 
 
 def test_pages_read_back_whole_across_reads_of_any_size(
@@ -315,19 +315,19 @@ def test_pages_read_back_whole_across_reads_of_any_size(
     for size in (7, 64, 1000, 1 << 20):  # a page spans many reads, or many pages one
         monkeypatch.setattr(entry_files, "CHUNK", size)
         kept = store.read("https://api", ACCOUNT, BUILD)
-        assert kept is not None and list(kept.pages()) == pages, size
+        assert kept is not None and [page.parsed for page in kept.pages()] == pages, size
 
 
 def test_an_entry_discarded_while_a_thread_adds_keeps_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path / "store", max_bytes=1 << 30)
-    lines = parse_lines([[T0 + i, f"line {i}"] for i in range(1000)])
-    body = json.dumps({"result": {"lines": [[T0 + i, f"line {i}"] for i in range(1000)]}})
+    raw = [[T0 + i, f"line {i}"] for i in range(1000)]
+    body = json.dumps({"result": {"lines": raw}})
     writer = store.writer("https://api", ACCOUNT, BUILD)
     started, stop = threading.Event(), threading.Event()
 
     def fetching() -> None:
         while not stop.is_set():
-            writer.add_answer(body.encode(), lines)
+            writer.add_answer(body.encode(), PageLines(raw))
             started.set()
 
     thread = threading.Thread(target=fetching)

@@ -20,7 +20,7 @@ from ..errors import ExitCode
 from ..live.follow import Clock, Finished, Poller, follow
 from ..live.paging import LogSource, read_log
 from ..live.prefetch import prefetch
-from ..models import Build, LogLine, LogPage
+from ..models import Build, LogLine, LogPage, PageLines
 from ..output.formats import CiMode, OutputFormat, make_writer
 from ..output.stderr import Spinner, waiting_text
 from ..output.stream import Output
@@ -81,12 +81,15 @@ def close_output(out: Output, build: Build | None) -> None:
     out.writer.close(end)
 
 
-def copy_pages(pages: Iterable[list[LogLine]], out: Output | Pipeline) -> None:
-    """Every page to `out`."""
+def copy_pages(pages: Iterable[PageLines | list[LogLine]], out: Output | Pipeline) -> None:
+    """Every page to `out`: an Output takes a page as it came, a pipeline its parsed lines."""
+    if isinstance(out, Pipeline):
+        for lines in pages:
+            out.write(lines.parsed if isinstance(lines, PageLines) else lines)
+        return
     for lines in pages:
         out.write(lines)
-    if isinstance(out, Output):
-        out.release_tail()
+    out.release_tail()
 
 
 def fetch(

@@ -220,7 +220,7 @@ def _poll(
     before = each.position.shown
     if build is None or build.status not in WAITING:  # a waiting build has no log yet
         for lines in read_pass(source, account_id, each.uuid, each.position):
-            yield each.index, lines
+            yield each.index, lines.parsed
     if build is not None and build.stopped:
         each.done = True
         yield each.index, Finished(build)

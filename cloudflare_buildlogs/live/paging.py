@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ..errors import ApiError
-from ..models import Build, LogLine, LogPage
+from ..models import Build, LogPage, PageLines
 
 MAX_PAGES = 100_000  # 100 million lines at the API's 1,000-line pages
 MAX_EMPTY_PAGES = 50  # truncated pages in a row that bring no line
@@ -44,12 +44,12 @@ def read_pass(
     position: Position,
     *,
     max_pages: int = MAX_PAGES,
-) -> Iterator[list[LogLine]]:
+) -> Iterator[PageLines]:
     """The lines after `position`, up to the end of what exists now; moves `position` on."""
     cursor, skip = position.cursor, position.skip
     seen: set[str] = set()
     empty = 0
-    previous: list[LogLine] | None = None
+    previous: PageLines | None = None
     for _ in range(max_pages):
         page = source.get_log_page(account_id, build_uuid, cursor)
         if page.lines and page.lines == previous:  # a cursor that led back to where it was
@@ -84,6 +84,6 @@ def read_pass(
 
 def read_log(
     source: LogSource, account_id: str, build_uuid: str, *, max_pages: int = MAX_PAGES
-) -> Iterator[list[LogLine]]:
+) -> Iterator[PageLines]:
     """Every page's lines, first to last: one pass from the beginning."""
     return read_pass(source, account_id, build_uuid, Position(), max_pages=max_pages)

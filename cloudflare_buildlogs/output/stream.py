@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..analysis.pipeline import Collector, Pipeline
-from ..models import LogLine
+from ..models import LogLine, PageLines
 from .writers import TailBuffer, Writer
 
 if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
@@ -42,7 +42,13 @@ class Output:
                 collector=collector,
             )
 
-    def write(self, lines: list[LogLine]) -> None:
+    def write(self, lines: PageLines | list[LogLine]) -> None:
+        """A page: as it came, straight to the writer, when nothing else reads its lines."""
+        if isinstance(lines, PageLines):
+            if self.pipeline is None and self.tail is None:
+                self.writer.write_page(lines)
+                return
+            lines = lines.parsed
         (self.pipeline or self.tail or self.writer).write(lines)
 
     def release_tail(self) -> None:

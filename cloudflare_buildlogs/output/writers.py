@@ -10,10 +10,21 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, TextIO, cast
+from typing import Any, NamedTuple, TextIO, cast
 
 from ..analysis.untrusted import continued, sanitize, shown_frame, uncolored
-from ..models import EPOCH, MESSAGE, NUMBER, PHASE, SECONDS, SUBSECOND, Line, Tracked
+from ..models import (
+    EPOCH,
+    MESSAGE,
+    NUMBER,
+    PHASE,
+    SECONDS,
+    SUBSECOND,
+    Line,
+    PageLines,
+    Tracked,
+    parse_line,
+)
 from .timestamps import Stamper, TimestampMode
 
 
@@ -38,10 +49,16 @@ class Writer:
         """Called with every line, shown or not (see `TailBuffer` and the filters)."""
 
     def write(self, lines: Sequence[Line]) -> None:
-        if not lines:
-            return
-        self.count += len(lines)
-        self.stream.write(self._format(lines))
+        if lines:
+            self._emit(self._format(lines), len(lines))
+
+    def write_page(self, page: PageLines) -> None:
+        """A page as it came from the API (or the store): its lines, parsed."""
+        self.write(page.parsed)
+
+    def _emit(self, text: str, count: int) -> None:
+        self.count += count
+        self.stream.write(text)
         if self.flush_each:
             self.stream.flush()
 
@@ -50,6 +67,10 @@ class Writer:
 
     def close(self, end: BuildEnd | None = None) -> None:
         self.stream.flush()
+
+
+class _Irregular(Exception):
+    """A raw line that is not the usual pair: its page is parsed."""
 
 
 class TextWriter(Writer):
@@ -137,6 +158,49 @@ class TextWriter(Writer):
                 for line in lines
             ]
         )
+
+    def write_page(self, page: PageLines) -> None:
+        """A page formatted from the API's own pairs when it can be (`_from_raw`): the tuple of
+        a line that is only printed is never made. Where a line is printed with more than its
+        timestamp, or none, the page is parsed."""
+        text = None
+        if page.raw and self.stamper is not None and not (self.prefix or self.separators):
+            text = None if self.color else self._from_raw(page.raw, self.stamper)
+        if text is None:
+            self.write(page.parsed)
+        else:
+            self._emit(text, len(page.raw))
+
+    def _from_raw(self, raw: list[Any], stamp: Stamper) -> str | None:
+        """What `_lines` makes of `parse_lines(raw)`, made from `raw` itself: each of its lines
+        the usual pair `[whole seconds, "text"]` (or any int and a string); None when one is
+        anything else. A cached timestamp is looked up by an int only: a float or a bool equal
+        to a cached second would pass for it, where the parsed line shows it otherwise."""
+        cached, plain = stamp.cached, uncolored
+
+        def first(seconds: object, text: str) -> str:  # a timestamp the cache does not hold
+            if type(seconds) is not int:
+                raise _Irregular
+            return stamp(parse_line([seconds, text]))
+
+        def slow(seconds: object, text: str) -> str:
+            if type(seconds) is not int:
+                raise _Irregular
+            return self._slow(parse_line([seconds, text]))
+
+        try:
+            return "".join(
+                [
+                    f"{(type(s) is int and cached(s)) or first(s, t)}  {t}\n"
+                    if t.isprintable()
+                    else f"{(type(s) is int and cached(s)) or first(s, t)}  {u}\n"
+                    if (u := plain(t)).isprintable()
+                    else slow(s, t)
+                    for s, t in raw
+                ]
+            )
+        except (_Irregular, TypeError, ValueError, AttributeError):  # not pairs of int and str
+            return None
 
     def _slow(self, line: Line) -> str:
         """One line that needs cleaning: escapes removed (colour kept when it is on), and each

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from ..models import Build, BuildStatus, LogLine, LogPage, is_uuid, parse_lines
+from ..models import Build, BuildStatus, LogPage, PageLines, is_uuid
 
 if TYPE_CHECKING:
     from .writing import EntryWriter
@@ -96,7 +96,7 @@ class Entry(NamedTuple):
     path: Path
     payload: tuple[int, int]  # offset and length of the pages
 
-    def pages(self) -> Iterator[list[LogLine]]:
+    def pages(self) -> Iterator[PageLines]:
         pieces: list[bytes] = []  # of a record not yet whole: a page may span many chunks
         with self.path.open("rb") as handle:
             for chunk in _chunks(handle, *self.payload):
@@ -113,12 +113,12 @@ class Entry(NamedTuple):
             yield _lines(rest)
 
 
-def _lines(record: bytes) -> list[LogLine]:
+def _lines(record: bytes) -> PageLines:
     """A record's lines, read as the network path reads them (an answer) or as encoded."""
     value = json.loads(record)
     if type(value) is dict:
         return LogPage.from_api(value.get("result")).lines
-    return parse_lines(value)
+    return PageLines(value)
 
 
 class Corrupt(Exception):

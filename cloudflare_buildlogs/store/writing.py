@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from ..models import EPOCH, MESSAGE, Build, LogLine
+from ..models import EPOCH, MESSAGE, Build, LogLine, PageLines
 from .entries import FORMAT, MAGIC, Store, build_record, entry_name
 
 
@@ -52,7 +52,7 @@ class EntryWriter:
             pairs = [(line[EPOCH], line[MESSAGE]) for line in lines]
             self._record(json.dumps(pairs, ensure_ascii=False).encode(), len(lines))
 
-    def add_answer(self, body: bytes, lines: Sequence[LogLine]) -> None:
+    def add_answer(self, body: bytes, lines: PageLines) -> None:
         """A page as the API sent it, `body` its whole answer (`lines`, what was read from
         it): kept as it came rather than encoded again, the costliest step of keeping a log.
         An answer in UTF-8 (every API's) is JSON that was read with control characters
@@ -63,7 +63,7 @@ class EntryWriter:
         if body[:1] == b"{" and body[1:2] not in (b"", b"\x00"):
             self._record(body.replace(b"\n", b" ") if b"\n" in body else body, len(lines))
         else:
-            self.add(lines)
+            self.add(lines.parsed)
 
     def _record(self, record: bytes, count: int) -> None:
         """One record, a line of the payload."""
