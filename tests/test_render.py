@@ -8,7 +8,13 @@ import json
 import pytest
 
 from cloudflare_buildlogs.analysis.phases import Tracker
-from cloudflare_buildlogs.analysis.untrusted import sanitize, shown_frame, uncolored
+from cloudflare_buildlogs.analysis.untrusted import (
+    _ESCAPES,
+    sanitize,
+    shown_frame,
+    strip_escapes,
+    uncolored,
+)
 from cloudflare_buildlogs.fake_api import RealisticLines
 from cloudflare_buildlogs.models import PageLines, parse_line, parse_lines
 from cloudflare_buildlogs.output.formats import OutputFormat, make_writer
@@ -285,6 +291,13 @@ def test_removing_colour_alone_is_sanitizing_where_it_answers() -> None:
     assert answered > len(messages) // 2  # the shortcut is taken on most coloured lines
 
 
+def test_stripping_escapes_takes_the_colour_pattern_only_where_it_gives_the_same() -> None:
+    messages = NEEDS_CARE + [m for _, m in RealisticLines(2000)[:] if not m.isprintable()]
+    messages += ["\x1b[31mEr\u200bror\x1b[0m", "\x1b[1mx\x9b31m", "\x1b[31m\x1b]0;title\x07"]
+    for message in messages:
+        assert strip_escapes(message) == _ESCAPES.sub("", message), message
+
+
 def test_removing_colour_alone_answers_for_colour_only() -> None:
     assert uncolored(NEEDS_CARE[0]) == "▲ [WARNING] key"
     assert uncolored(NEEDS_CARE[1]) == "colon params"
@@ -316,7 +329,7 @@ def test_a_page_as_sent_prints_as_its_parsed_lines_print(
         outs = []
         for as_sent in (True, False):
             out, kwargs = io.StringIO(), {"color": False, **flags}
-            writer = TextWriter(out, mode, **kwargs)  # type: ignore[arg-type]
+            writer = TextWriter(out, mode, **kwargs)
             for raw in pages:
                 lines = PageLines(json.loads(json.dumps(raw)))
                 if as_sent:

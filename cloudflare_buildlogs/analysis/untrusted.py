@@ -43,8 +43,14 @@ _RESET = "\x1b[0m"
 def strip_escapes(text: str) -> str:
     """The text with every escape sequence, control character (but tab and newline) and
     invisible character removed. Printable text has none of them: it is returned as it is
-    after one check in C, several times faster than the pattern's scan of a long line."""
-    return text if text.isprintable() else _ESCAPES.sub("", text)
+    after one check in C, several times faster than the pattern's scan of a long line; and
+    text whose only escapes are colours, as most coloured lines, loses them with the colour
+    pattern alone, which finds its escapes by searching for them rather than trying one at
+    every character."""
+    if text.isprintable():
+        return text
+    plain = _SGR.sub("", text)
+    return plain if plain.isprintable() else _ESCAPES.sub("", text)
 
 
 def _keep_sgr(match: re.Match[str]) -> str:
