@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from cloudflare_buildlogs.analysis.classify import is_error, is_warning, page_may_have_errors
+from cloudflare_buildlogs.analysis.classify import (
+    error_lines,
+    is_error,
+    is_warning,
+    page_may_have_errors,
+)
 from cloudflare_buildlogs.analysis.hints import hints_for
 from cloudflare_buildlogs.analysis.phases import PHASES, Tracker, parse_phases, report
 from cloudflare_buildlogs.analysis.pipeline import Collector, ContextFilter
@@ -145,6 +150,25 @@ def test_error_lines(message: str) -> None:
 )
 def test_not_error_lines(message: str) -> None:
     assert not is_error(message)
+
+
+# Pages for `error_lines`: it must find exactly the lines `is_error` finds, one at a time.
+ERROR_PAGES = [
+    ["Error: first", "fine", "x\x1b[0mError: coloured", "Er\x1b[0mror: split by a colour"],
+    ["  dist/errorHandler.js", "error: a", "error: b error: c", "", "fatal: last"],
+    ["no word here", "\x1b[31m", "\x1b[31mnpm ERR!\x1b[0m x", "rror", "ERR"],
+    ["a line\nwith Error: inside", "error: after it", "\r", "Error: end"],
+    ["\x1bError: an escape first", "✘ [ERROR] x", "bun: not found", "Failed:"],
+    [],
+    ["Error: alone"],
+    FAILED_LOG + SUCCESS_LOG,
+]
+
+
+@pytest.mark.parametrize("messages", ERROR_PAGES)
+def test_a_pages_error_lines_are_the_lines_that_are_errors(messages: list[str]) -> None:
+    expected = [index for index, message in enumerate(messages) if is_error(message)]
+    assert error_lines(messages, "\n".join(messages)) == expected
 
 
 def test_warnings() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cloudflare_buildlogs.analysis.classify import is_error, page_may_have_errors
+from cloudflare_buildlogs.analysis.classify import error_lines, is_error, page_may_have_errors
 from cloudflare_buildlogs.analysis.compare import Versions
 from cloudflare_buildlogs.analysis.deploy import DeployReader
 from cloudflare_buildlogs.analysis.hints import hints_for
@@ -49,6 +49,10 @@ def growth(work: Callable[[str], object], make: Callable[[int], str], small: int
     """Time per character on the larger input over time per character on the smaller."""
     little, big = make(small), make(small * FACTOR)
     return _seconds(work, big, 1) / max(_seconds(work, little, FACTOR), 1e-7)
+
+
+def _errors(text: str) -> list[int]:
+    return error_lines(text.split("\n"), text)
 
 
 def _repeat(unit: str) -> Callable[[int], str]:
@@ -141,6 +145,9 @@ ADVERSARIAL = {
     "classify: a capitalised run": (is_error, _repeat("Abc")),
     "classify: error TS without digits": (is_error, _repeat("error TS ")),
     "classify: page words": (page_may_have_errors, _repeat("rro")),
+    "classify: a page's error lines, a word a line": (_errors, _repeat("rror\n")),
+    "classify: a page's error lines, many words a line": (_errors, _repeat("rror \x1b ")),
+    "classify: a page's error lines, escapes": (_errors, _repeat("Er\x1b[0mror:\n")),
     "phases: leading blanks": (marker_phase, _after(" ", " ")),
     "escapes: CSI that never ends": (strip_escapes, _after("\x1b[", "0")),
     "escapes: OSC openings": (strip_escapes, _repeat("\x1b]")),

@@ -56,9 +56,9 @@ class ContextFilter:
     """Error lines with `context` lines around each, as `grep -C` picks them."""
 
     def __init__(self, context: int) -> None:
-        from .classify import is_error, page_may_have_errors
+        from .classify import error_lines, page_may_have_errors
 
-        self.is_error, self.page_may_have_errors = is_error, page_may_have_errors
+        self.error_lines, self.page_may_have_errors = error_lines, page_may_have_errors
         self.context = context
         self.before: deque[Tracked] = deque(maxlen=context)
         self.after = 0
@@ -70,16 +70,21 @@ class ContextFilter:
         messages joined by line breaks, when the caller has it already."""
         if text is None:
             text = joined(lines)
-        if not self.page_may_have_errors(text):
+        errors = (
+            self.error_lines(list(map(_MESSAGE, lines)), text)
+            if self.page_may_have_errors(text)
+            else None
+        )
+        if not errors:
             shown = lines[: self.after]
             self.after -= len(shown)
             if self.context:
                 self.before.extend(lines[len(shown) :])
             return [(line, False) for line in shown]
         out: list[tuple[Tracked, bool]] = []
-        is_error = self.is_error
-        for line in lines:
-            if is_error(line[MESSAGE]):
+        wanted = set(errors)
+        for index, line in enumerate(lines):
+            if index in wanted:
                 out.extend((kept, False) for kept in self.before)
                 self.before.clear()
                 out.append((line, True))
