@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from cloudflare_buildlogs import cli, fake_api
+from cloudflare_buildlogs.errors import CliError
 from cloudflare_buildlogs.models import Build, BuildStatus, PageLines, parse_lines
 from cloudflare_buildlogs.store import entries as entry_files
 from cloudflare_buildlogs.store.entries import MAGIC, Store, entry_name
@@ -610,3 +611,22 @@ def test_view_tail_over_many_pages_keeps_only_the_last_lines(tmp_path: Path) -> 
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     code, io = run(["view", str(path), "--tail", "3", "--no-timestamps"], {})
     assert (code, io.out.getvalue()) == (0, "m2497\nm2498\nm2499\n")
+
+
+def test_a_kept_page_that_cf_buildlogs_did_not_write_is_an_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    deep: list[object] = []
+    for _ in range(80):
+        deep = [deep]
+    raw = [[T0, "ok"], [T0 + 1, deep]]
+    for body, why in ((json.dumps({"result": {"lines": raw}}), "unusable line"), ("{x", "JSON")):
+        store = Store(tmp_path / why, max_bytes=1 << 30)
+        writer = store.writer("https://api", ACCOUNT, BUILD)
+        writer.add_answer(body.encode(), PageLines(raw))  # as a checksum made by hand allows
+        writer.commit(stopped(BUILD))
+        kept = store.read("https://api", ACCOUNT, BUILD)
+        assert kept is not None
+        with pytest.raises(CliError, match=why) as caught:
+            [page.parsed for page in kept.pages()]
+        assert str(kept.path) in caught.value.message and "cache clear" in str(caught.value.hint)

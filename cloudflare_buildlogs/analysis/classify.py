@@ -74,9 +74,8 @@ def error_lines(messages: Sequence[str], text: str) -> list[int]:
     by line breaks. Only a message that holds an error word, or an escape (`clean` changes no
     other), can be one: the words are found in `text` with `str.find`, a word at a time (one
     pattern of all the words would try every "r", "n" and "f"), and only those lines are
-    looked at. A real log's page holds a word on a line or two
-    ("errorHandler.js") and escapes on a tenth of its lines. Linear: each search starts on the
-    line after the last one found."""
+    looked at. A real log's page holds a word on a line or two ("errorHandler.js") and escapes
+    on a tenth of its lines. Linear: each search starts on the line after the last found."""
     if text.count("\n") != len(messages) - 1:  # a message with line breaks of its own
         return [index for index, message in enumerate(messages) if is_error(message)]
     found = {index for index, message in enumerate(messages) if "\x1b" in message}

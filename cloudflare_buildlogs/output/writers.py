@@ -161,11 +161,11 @@ class TextWriter(Writer):
 
     def write_page(self, page: PageLines) -> None:
         """A page formatted from the API's own pairs when it can be (`_from_raw`): the tuple of
-        a line that is only printed is never made. Where a line is printed with more than its
-        timestamp, or none, the page is parsed."""
-        text = None
-        if page.raw and self.stamper is not None and not (self.prefix or self.separators):
-            text = None if self.color else self._from_raw(page.raw, self.stamper)
+        a line that is only printed is never made. With colour, a prefix, separators or no
+        timestamps, or with a line that is not the usual pair, the page is parsed."""
+        plain = not (self.color or self.prefix or self.separators)
+        stamp = self.stamper
+        text = self._from_raw(page.raw, stamp) if plain and stamp and page.raw else None
         if text is None:
             self.write(page.parsed)
         else:

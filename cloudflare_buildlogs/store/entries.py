@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from ..models import Build, BuildStatus, LogPage, PageLines, is_uuid
+from ..errors import CliError
+from ..models import Build, BuildStatus, LogLine, PageLines, Unusable, is_uuid
 
 if TYPE_CHECKING:
     from .writing import EntryWriter
@@ -104,21 +105,50 @@ class Entry(NamedTuple):
                     pieces.append(chunk)
                     continue
                 first, *whole, last = chunk.split(b"\n")
-                yield _lines(b"".join([*pieces, first]))
+                yield self._lines(b"".join([*pieces, first]))
                 for record in whole:
-                    yield _lines(record)
+                    yield self._lines(record)
                 pieces = [last]
         rest = b"".join(pieces)
         if rest:
-            yield _lines(rest)
+            yield self._lines(rest)
+
+    def _lines(self, record: bytes) -> PageLines:
+        """A record's lines, read as the network path reads them (an answer) or as encoded.
+        Only a file written by something else holds one that cannot be read (its checksum
+        says it is whole): that is an error naming the file, not a traceback."""
+        try:
+            value = json.loads(record)
+        except ValueError as exc:
+            raise _unusable(self.path, f"a page that is not JSON ({exc})") from None
+        if type(value) is dict:  # an answer: its result's lines
+            result = value.get("result")
+            value = result.get("lines") if isinstance(result, dict) else None
+        return _KeptLines(value, self.path)
 
 
-def _lines(record: bytes) -> PageLines:
-    """A record's lines, read as the network path reads them (an answer) or as encoded."""
-    value = json.loads(record)
-    if type(value) is dict:
-        return LogPage.from_api(value.get("result")).lines
-    return PageLines(value)
+def _unusable(path: Path, why: str) -> CliError:
+    return CliError(
+        f"the store's entry {path} holds {why}",
+        "it was not written by cf-buildlogs; `cf-buildlogs cache clear` removes it",
+    )
+
+
+class _KeptLines(PageLines):
+    """A kept page's lines; a line that cannot be used is the entry's error."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, raw: Any, path: Path) -> None:
+        super().__init__(raw)
+        self.path = path
+
+    @property
+    def parsed(self) -> list[LogLine]:
+        try:
+            return super().parsed
+        except Unusable as exc:
+            raise _unusable(self.path, f"an unusable line ({exc})") from None
 
 
 class Corrupt(Exception):
