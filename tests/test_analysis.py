@@ -3,6 +3,8 @@ pieces behind --errors, --phase, --redact and summary (README, "get" and "When a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cloudflare_buildlogs.analysis.classify import (
@@ -16,7 +18,8 @@ from cloudflare_buildlogs.analysis.phases import PHASES, Tracker, parse_phases, 
 from cloudflare_buildlogs.analysis.pipeline import Collector, ContextFilter
 from cloudflare_buildlogs.analysis.redact import Redactor
 from cloudflare_buildlogs.errors import UsageError
-from cloudflare_buildlogs.models import parse_lines
+from cloudflare_buildlogs.fake_api import RealisticLines
+from cloudflare_buildlogs.models import PageLines, parse_lines
 from cloudflare_buildlogs.settings.buildref import dashboard_url, parse_build
 
 from .builds import FAILED_LOG, SUCCESS_LOG, build
@@ -356,3 +359,34 @@ def test_a_differing_account_id_is_a_usage_error_and_uuids_stay_as_they_were() -
     assert parse_build(UUID.upper()).uuid == UUID and parse_build(UUID).account_id is None
     assert dashboard_url(ACCT, "my-worker", UUID) == URL
     assert dashboard_url(ACCT, None, UUID) is None and dashboard_url(None, "w", UUID) is None
+
+
+def test_a_page_as_sent_is_tracked_as_its_parsed_lines_are() -> None:
+    realistic = [
+        [list(line) for line in RealisticLines(3000)[:][i : i + 500]] for i in (0, 500, 1000)
+    ]
+    marked = [[1, m] for m in SUCCESS_LOG]  # every phase's marker, so pages take the loop
+    odd: list[list[object]] = [
+        [[1, "x"], [1.0, "a float"], [True, "a bool"]],
+        [[1, "x"], "ab", [5, None], [10**12, "milliseconds"], [-1, "before"]],
+        [[1, "Executing user deploy command: npx wrangler deploy"], [2, "after"]],
+    ]
+    for pages in (realistic + odd, [marked[:7], *realistic, marked[7:], *odd]):
+        by_raw, by_parsed, as_sent = Tracker(), Tracker(), 0
+        for raw in pages:
+            fresh = json.loads(json.dumps(raw))
+            assert by_raw.track(PageLines(fresh)) == by_parsed.track(parse_lines(fresh))
+            text = by_raw.text
+            as_sent += text is not None  # the pairs' own path was taken
+            assert text is None or text == "\n".join(line[3] for line in parse_lines(fresh))
+        assert (by_raw.count, by_raw.current, by_raw.last_seconds) == (
+            by_parsed.count,
+            by_parsed.current,
+            by_parsed.last_seconds,
+        )
+        assert [vars_of(p) for p in by_raw.phases] == [vars_of(p) for p in by_parsed.phases]
+        assert as_sent >= 2
+
+
+def vars_of(phase: object) -> tuple[object, ...]:
+    return tuple(getattr(phase, name) for name in ("name", "first_line", "started", "lines"))

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ..models import EPOCH, MESSAGE, SECONDS, SUBSECOND, Build, LogLine, Tracked, parse_time
+from ..models import (
+    EPOCH,
+    MESSAGE,
+    MILLIS_THRESHOLD,
+    SECONDS,
+    SUBSECOND,
+    Build,
+    LogLine,
+    PageLines,
+    Tracked,
+    parse_time,
+)
 from .classify import clean
 
 PHASES = ("initialize", "clone", "configure", "install", "build", "deploy")
@@ -71,6 +82,14 @@ def parse_phases(value: str) -> frozenset[str]:
     return frozenset(names)
 
 
+class _Irregular(Exception):
+    """A page line that is not the usual pair: the page is parsed."""
+
+
+def _irregular() -> Tracked:
+    raise _Irregular
+
+
 class Phase:
     """What is known of a phase that began: its first line, when, and how many lines."""
 
@@ -88,12 +107,21 @@ class Tracker:
         self.phases: list[Phase] = []
         self.current = -1
         self.last_seconds: float | None = None
+        self.text: str | None = None
 
     @property
     def phase(self) -> str | None:
         return PHASES[self.current] if self.current >= 0 else None
 
-    def track(self, lines: Sequence[LogLine]) -> list[Tracked]:
+    def track(self, lines: Sequence[LogLine] | PageLines) -> list[Tracked]:
+        """Each line numbered, with its phase. `text` is then the page's messages joined by
+        line breaks, where it was made (None where not)."""
+        self.text = None
+        if isinstance(lines, PageLines):
+            tracked = self._from_raw(lines.raw)
+            if tracked is not None:
+                return tracked
+            lines = lines.parsed
         if self.current >= 0 and lines and not self._may_move(lines):
             # The usual page: every line in the current phase, numbered in one comprehension,
             # several times faster than the loop below.
@@ -124,6 +152,33 @@ class Tracker:
             self._counted(number)
             self._last_seconds(out)
         return out
+
+    def _from_raw(self, raw: list[Any]) -> list[Tracked] | None:
+        """What `track` makes of `parse_lines(raw)` for the usual page (no later phase's
+        marker, every line a pair of a whole second and a string), made from the pairs
+        themselves: no tuple of the parsed line on the way. None for any other page."""
+        if self.current < 0 or not raw:
+            return None
+        try:
+            text = "\n".join([message for _, message in raw])  # pairs, the messages strings
+        except (TypeError, ValueError):
+            return None
+        if any(prefix in text for prefix in _LATER[self.current]):
+            return None
+        start, name = self.count + 1, PHASES[self.current]
+        try:
+            page: list[Tracked] = [
+                (s, s, False, t, n, name)
+                if type(s) is int and 0 <= s <= MILLIS_THRESHOLD
+                else _irregular()
+                for (s, t), n in zip(raw, range(start, start + len(raw)), strict=True)
+            ]
+        except _Irregular:
+            return None
+        self.text = text
+        self._counted(start + len(raw) - 1)
+        self._last_seconds(page)
+        return page
 
     def _may_move(self, lines: Sequence[LogLine]) -> bool:
         """Whether a later phase's marker is anywhere in the page: searched in the joined

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol
 
-from ..models import MESSAGE, NUMBER, PHASE, LogLine, Tracked
+from ..models import MESSAGE, NUMBER, PHASE, LogLine, PageLines, Tracked
 
 if TYPE_CHECKING:  # a plain `get` tracks nothing, and imports none of these
     from .deploy import DeployReader
@@ -132,8 +132,10 @@ class Collector:
         self._group: Group | None = None  # the group being kept, if it is
         self._pending: deque[tuple[Tracked, bool]] = deque(maxlen=context)
 
-    def observe(self, lines: Sequence[Tracked]) -> None:
-        text = joined(lines)  # searched by both, made once
+    def observe(self, lines: Sequence[Tracked], text: str | None = None) -> None:
+        """A page's lines; `text`, their messages joined by line breaks, when made already."""
+        if text is None:
+            text = joined(lines)  # searched by both, made once
         self.deploys.observe(lines, text)
         for line, error in self.filter.filter(lines, text):
             if line[NUMBER] != self._last + 1:  # a new group begins
@@ -207,13 +209,15 @@ class Pipeline:
         self.errors = None if context is None else ContextFilter(context)
         self.collector = collector
 
-    def write(self, lines: list[LogLine]) -> None:
+    def write(self, lines: PageLines | list[LogLine]) -> None:
         tracked = self.tracker.track(lines)
+        text = self.tracker.text  # the messages joined, when the tracker joined them
         redact = self.redactor
         if redact is not None:
             tracked = [(a, b, c, redact(m), n, p) for a, b, c, m, n, p in tracked]
+            text = None
         if self.collector is not None:
-            self.collector.observe(tracked)
+            self.collector.observe(tracked, text)
         if self.phases is not None or self.errors is not None:
             self.writer.observe(tracked)  # elapsed time counts from the log's first line
         if self.phases is not None:

@@ -82,14 +82,11 @@ def close_output(out: Output, build: Build | None) -> None:
 
 
 def copy_pages(pages: Iterable[PageLines | list[LogLine]], out: Output | Pipeline) -> None:
-    """Every page to `out`: an Output takes a page as it came, a pipeline its parsed lines."""
-    if isinstance(out, Pipeline):
-        for lines in pages:
-            out.write(lines.parsed if isinstance(lines, PageLines) else lines)
-        return
+    """Every page to `out`, as it came."""
     for lines in pages:
         out.write(lines)
-    out.release_tail()
+    if isinstance(out, Output):
+        out.release_tail()
 
 
 def fetch(

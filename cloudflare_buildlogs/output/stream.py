@@ -43,13 +43,15 @@ class Output:
             )
 
     def write(self, lines: PageLines | list[LogLine]) -> None:
-        """A page: as it came, straight to the writer, when nothing else reads its lines."""
-        if isinstance(lines, PageLines):
-            if self.pipeline is None and self.tail is None:
-                self.writer.write_page(lines)
-                return
-            lines = lines.parsed
-        (self.pipeline or self.tail or self.writer).write(lines)
+        """A page: as it came to the writer or the pipeline, parsed for --tail alone."""
+        if self.pipeline is not None:
+            self.pipeline.write(lines)
+        elif not isinstance(lines, PageLines):
+            (self.tail or self.writer).write(lines)
+        elif self.tail is None:
+            self.writer.write_page(lines)
+        else:
+            self.tail.write(lines.parsed)
 
     def release_tail(self) -> None:
         if self.tail is not None:
