@@ -95,6 +95,19 @@ def test_log_page_request_carries_auth_user_agent_and_cursor() -> None:
     assert first.truncated and not second.truncated and not script.steps
 
 
+def test_a_log_line_nested_too_deep_is_the_apis_error_when_the_page_is_read() -> None:
+    deep: list[object] = []
+    for _ in range(80):
+        deep = [deep]
+    script = Script(({"path": LOGS}, ok({"lines": [[1, "a"], [2, deep]], "truncated": False})))
+    client, _, _ = make_client(script)
+    page = client.get_log_page("acct", BUILD, None)
+    assert len(page.lines) == 2  # the page is whole; its lines are parsed when read
+    for lines in (page.lines, page.lines[1:]):  # a part is of the same kind
+        with pytest.raises(ApiError, match=f"unusable log page of build {BUILD}: .*deeper"):
+            list(lines)
+
+
 def test_legacy_key_is_sent_as_email_and_key_headers() -> None:
     creds = Credentials("env", email="me@x", api_key="k-1")
     script = Script(

@@ -316,6 +316,7 @@ ODD_PAGES: list[list[object]] = [
     [[1, "one"], [1, ["nested", {"k": "v"}]], [1, "\x1b[31mred\x1b[0m"], [1, "a\r\nb\nc"]],
     [[1.5, "a float first"], [1, "then the usual"]],
     [["1", "a string time"], [1, "\u202etrap"], [1, "tab\there"]],
+    [[1, "one"], ["1", "a string time and a carriage return\r"], "x\r"],
 ]
 RAW_PAGES = [[list(line) for line in RealisticLines(3000)[:][i : i + 1000]] for i in (0, 1000)]
 
