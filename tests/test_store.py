@@ -540,6 +540,11 @@ def test_view_takes_every_rendering_option_and_a_summary(
             ":3: not a record of `--ndjson` output",
         ),
         ('{"type": "line", "epoch": 1}\n', ":1: not a line record"),
+        (
+            '{"type": "line", "epoch": 1, "message": "a"}\n{"type": "line", "epoch": 2, '
+            '"message": ' + "[" * 80 + "]" * 80 + "}\n",
+            ":2: a log line nested deeper than 64 levels",
+        ),
         ('{"result": {"lines": [[1, "a"]]}}\n{"result": null}\n', ":2: not a logs response"),
         (
             '{"build_uuid": "0f0e0d0c-0b0a-4908-8706-050403020100", "lines": [\n{"timestamp": null, "epoch": 1, "message": "a"},\n',

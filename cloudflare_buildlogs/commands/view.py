@@ -12,7 +12,7 @@ from ..analysis.pipeline import Pipeline
 from ..analysis.untrusted import field
 from ..env import Env
 from ..errors import ExitCode, UsageError
-from ..models import Build, LogLine
+from ..models import Build, LogLine, PageLines
 from ..output.formats import OutputFormat, SummaryFormat
 from ..output.palette import prefixes
 from ..output.stream import Output
@@ -77,7 +77,7 @@ def run_view(opts: ViewOptions, env: Env) -> ExitCode:
 
 
 def _view_summary(
-    env: Env, pages: Iterator[list[LogLine]], saved: Saved, opts: LogOptions
+    env: Env, pages: Iterator[PageLines | list[LogLine]], saved: Saved, opts: LogOptions
 ) -> ExitCode:
     pipeline = summary_pipeline(opts)
     copy_pages(pages, pipeline)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..errors import UsageError
-from ..models import LogLine, Unusable, is_uuid, parse_line, parse_lines
+from ..models import LogLine, PageLines, Unusable, is_uuid, parse_line, parse_lines
 
 PAGE = 1000
 
@@ -72,7 +72,7 @@ def _ended(saved: Saved, record: dict[str, Any], name: str, number: int) -> None
 
 def read_saved(
     stream: Iterable[str], name: str, as_text: bool = False
-) -> tuple[Saved, Iterator[list[LogLine]]]:
+) -> tuple[Saved, Iterator[PageLines | list[LogLine]]]:
     """What the file says of its build, and the pages of its lines in order: the first is
     filled in as the second is read (the end of a build comes last in a file). A file that is
     not JSON is read as a log pasted from the dashboard (`pasted.py`), or with `as_text` as
@@ -81,7 +81,9 @@ def read_saved(
     return saved, _read(stream, name, saved, as_text)
 
 
-def _read(stream: Iterable[str], name: str, saved: Saved, as_text: bool) -> Iterator[list[LogLine]]:
+def _read(
+    stream: Iterable[str], name: str, saved: Saved, as_text: bool
+) -> Iterator[PageLines | list[LogLine]]:
     lines = iter(enumerate(stream, 1))
     number, first = next(((n, text) for n, text in lines if text.strip()), (1, ""))
     if not first:
@@ -118,10 +120,11 @@ def _line_of(exc: Exception) -> int:
 
 def _ndjson(
     doc: Any, number: int, lines: Iterator[tuple[int, str]], name: str, saved: Saved
-) -> Iterator[list[LogLine]]:
+) -> Iterator[PageLines]:
     """`--ndjson` records, decoded a batch of lines at a time: one `json.loads` of a thousand
-    records costs what a few of them cost one by one."""
-    page: list[LogLine] = []
+    records costs what a few of them cost one by one. A page is the records' `[epoch,
+    message]` pairs, as an API page is: a plain view formats them as `get` does, unparsed."""
+    page: list[Any] = []
     batch: list[tuple[int, str]] = []
     _take(doc, number, name, saved, page)
     for number, text in lines:
@@ -130,14 +133,14 @@ def _ndjson(
             if len(batch) >= PAGE:
                 _decode(batch, name, saved, page)
                 batch = []
-                yield page
+                yield PageLines(page)
                 page = []
     _decode(batch, name, saved, page)
     if page:
-        yield page
+        yield PageLines(page)
 
 
-def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[LogLine]) -> None:
+def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[Any]) -> None:
     if not batch:
         return
     try:
@@ -152,8 +155,11 @@ def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[Lo
             except _UNREADABLE as exc:
                 raise _bad(name, number, f"not valid JSON: {exc}") from None
     if all(type(r) is dict and r.get("type") == "line" and "message" in r for r in records):
-        try:
-            page.extend(parse_lines([[r.get("epoch"), r["message"]] for r in records]))
+        pairs = [[r.get("epoch"), r["message"]] for r in records]
+        try:  # a string message is always usable: only the others are parsed to know
+            if not all(type(message) is str for _, message in pairs):
+                parse_lines(pairs)
+            page.extend(pairs)
             return
         except Unusable:  # one of them: found below, by its line
             pass
@@ -161,10 +167,11 @@ def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[Lo
         _take(record, number, name, saved, page)
 
 
-def _take(record: Any, number: int, name: str, saved: Saved, page: list[LogLine]) -> None:
+def _take(record: Any, number: int, name: str, saved: Saved, page: list[Any]) -> None:
     kind = record.get("type") if isinstance(record, dict) else None
     if kind == "line":
-        page.append(_record_line(record, name, number))
+        _record_line(record, name, number)  # usable, or the error naming its line
+        page.append([record.get("epoch"), record["message"]])
     elif kind == "end":
         _ended(saved, {"status": None, **record}, name, number)
     else:
