@@ -541,6 +541,10 @@ def test_view_takes_every_rendering_option_and_a_summary(
         ),
         ('{"type": "line", "epoch": 1}\n', ":1: not a line record"),
         (
+            '{"type": "line", "epoch": 1, "message": "a"}\n{"type": "mystery", "message": "m"}\n',
+            ":2: not a record of `--ndjson` output",
+        ),
+        (
             '{"type": "line", "epoch": 1, "message": "a"}\n{"type": "line", "epoch": 2, '
             '"message": ' + "[" * 80 + "]" * 80 + "}\n",
             ":2: a log line nested deeper than 64 levels",
@@ -635,3 +639,21 @@ def test_a_kept_page_that_cf_buildlogs_did_not_write_is_an_error_naming_the_file
         with pytest.raises(CliError, match=why) as caught:
             [page.parsed for page in kept.pages()]
         assert str(kept.path) in caught.value.message and "cache clear" in str(caught.value.hint)
+
+
+def test_view_of_ndjson_reads_blank_lines_odd_messages_and_the_end_in_any_batch(
+    tmp_path: Path,
+) -> None:
+    records = [{"type": "line", "epoch": T0 + i, "message": f"line {i}"} for i in range(2500)]
+    records[1500]["message"] = 5  # a number: read a line at a time, as the batch around it
+    lines = [json.dumps(r) for r in records]
+    end = json.dumps({"type": "end", "build_uuid": BUILD, "status": "stopped", "outcome": "fail"})
+    plain, spaced = tmp_path / "plain.ndjson", tmp_path / "spaced.ndjson"
+    plain.write_text("\n".join(lines) + "\n" + end + "\n")
+    spaced_lines = [line + ("\n  " if i % 700 == 3 else "") for i, line in enumerate(lines)]
+    spaced.write_text("\n".join([*spaced_lines[:2000], end, *spaced_lines[2000:]]) + "\n\n")
+    shown = [run(["view", str(path), "--timestamps", "epoch"], {}) for path in (plain, spaced)]
+    assert [code for code, _ in shown] == [0, 0]
+    texts = [io.out.getvalue().splitlines() for _, io in shown]
+    assert texts[0] == texts[1] and len(texts[0]) == 2500
+    assert texts[0][1500] == f"{T0 + 1500}  5" and texts[0][-1] == f"{T0 + 2499}  line 2499"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, NamedTuple
 
 from ..errors import UsageError
@@ -125,46 +126,50 @@ def _ndjson(
     records costs what a few of them cost one by one. A page is the records' `[epoch,
     message]` pairs, as an API page is: a plain view formats them as `get` does, unparsed."""
     page: list[Any] = []
-    batch: list[tuple[int, str]] = []
     _take(doc, number, name, saved, page)
-    for number, text in lines:
-        if text.strip():
-            batch.append((number, text))
-            if len(batch) >= PAGE:
-                _decode(batch, name, saved, page)
-                batch = []
-                yield PageLines(page)
-                page = []
-    _decode(batch, name, saved, page)
+    while batch := list(islice(lines, PAGE)):  # taken in C: no step of Python a line
+        _decode(batch, name, saved, page)
+        if len(page) >= PAGE:
+            yield PageLines(page)
+            page = []
     if page:
         yield PageLines(page)
 
 
 def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[Any]) -> None:
-    if not batch:
-        return
+    """A batch of lines: one `json.loads` of them all as an array, and one pass that takes
+    each line record's pair; any other batch (a blank line, an end record, a message that is
+    not a string, a line that is not JSON) is read a line at a time, naming the line that is
+    wrong."""
     try:
-        records = json.loads("[" + ",".join(text for _, text in batch) + "]")
-    except _UNREADABLE:
-        records = None
-    if records is None or len(records) != len(batch):  # find the line that is wrong
-        records = []
-        for number, text in batch:
+        records = json.loads("[" + ",".join([text for _, text in batch]) + "]")
+        if len(records) == len(batch):
+            page.extend(
+                [
+                    [r.get("epoch"), message]
+                    if r["type"] == "line" and type(message := r["message"]) is str
+                    else _other()
+                    for r in records
+                ]
+            )
+            return
+    except (*_UNREADABLE, _Other, LookupError, TypeError, AttributeError):
+        pass
+    for number, text in batch:
+        if text.strip():
             try:
-                records.append(json.loads(text))
+                record = json.loads(text)
             except _UNREADABLE as exc:
                 raise _bad(name, number, f"not valid JSON: {exc}") from None
-    if all(type(r) is dict and r.get("type") == "line" and "message" in r for r in records):
-        pairs = [[r.get("epoch"), r["message"]] for r in records]
-        try:  # a string message is always usable: only the others are parsed to know
-            if not all(type(message) is str for _, message in pairs):
-                parse_lines(pairs)
-            page.extend(pairs)
-            return
-        except Unusable:  # one of them: found below, by its line
-            pass
-    for (number, _), record in zip(batch, records, strict=True):
-        _take(record, number, name, saved, page)
+            _take(record, number, name, saved, page)
+
+
+class _Other(Exception):
+    """A record of a batch that is not a line record with a string message."""
+
+
+def _other() -> list[Any]:
+    raise _Other
 
 
 def _take(record: Any, number: int, name: str, saved: Saved, page: list[Any]) -> None:
