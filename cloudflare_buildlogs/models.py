@@ -7,7 +7,6 @@ the package.
 
 from __future__ import annotations
 
-import copy
 import enum
 import json
 import math
@@ -140,21 +139,31 @@ def parse_lines(raw_lines: Any) -> list[LogLine]:
     return lines
 
 
+Failed = Callable[[Unusable], Exception] | None  # an unusable line as its source's error
+
+
 class PageLines:
     """A page's `lines` as the API sent them (`raw`: a list, else none), parsed into LogLines
     on first use (`parsed`). The text writer formats the usual page from `raw` directly, so a
-    plain read makes no tuple for a line it only prints (README, "Performance")."""
+    plain read makes no tuple for a line it only prints (README, "Performance"). A line that
+    cannot be used is found when the page is parsed: `unusable` makes it its source's error."""
 
-    __slots__ = ("_parsed", "raw")
+    __slots__ = ("_parsed", "raw", "unusable")
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, unusable: Failed = None) -> None:
         self.raw: list[Any] = raw if type(raw) is list else []
+        self.unusable = unusable
         self._parsed: list[LogLine] | None = None
 
     @property
     def parsed(self) -> list[LogLine]:
         if self._parsed is None:
-            self._parsed = parse_lines(self.raw)
+            try:
+                self._parsed = parse_lines(self.raw)
+            except Unusable as exc:
+                if self.unusable is None:
+                    raise
+                raise self.unusable(exc) from None
         return self._parsed
 
     def __len__(self) -> int:  # a raw line is one LogLine
@@ -163,11 +172,8 @@ class PageLines:
     def __iter__(self) -> Iterator[LogLine]:
         return iter(self.parsed)
 
-    def __getitem__(self, lines: slice) -> PageLines:
-        """Some of the lines, of the same kind."""
-        part = copy.copy(self)
-        part.raw, part._parsed = self.raw[lines], None
-        return part
+    def __getitem__(self, lines: slice) -> PageLines:  # some of the lines, from one source
+        return PageLines(self.raw[lines], self.unusable)
 
     def __eq__(self, other: object) -> bool:  # the same lines sent: the same page
         return isinstance(other, PageLines) and self.raw == other.raw
@@ -283,13 +289,11 @@ class LogPage(NamedTuple):
     body: bytes = b""  # the whole answer as the API sent it, when known (the store keeps it)
 
     @classmethod
-    def from_api(
-        cls, result: Any, body: bytes = b"", lines: Callable[[Any], PageLines] = PageLines
-    ) -> LogPage:
-        """The page `result` describes; its `lines` made by `lines` (the kind of PageLines)."""
+    def from_api(cls, result: Any, body: bytes = b"", unusable: Failed = None) -> LogPage:
+        """The page `result` describes (`unusable`: see PageLines)."""
         data = _mapping(result)
         return cls(
-            lines=lines(data.get("lines")),
+            lines=PageLines(data.get("lines"), unusable),
             cursor=_text(data.get("cursor")),
             truncated=data.get("truncated") is True,
             body=body,

@@ -13,9 +13,7 @@ from ..errors import ApiError
 from ..models import (
     Account,
     Build,
-    LogLine,
     LogPage,
-    PageLines,
     Script,
     TokenInfo,
     Trigger,
@@ -27,26 +25,6 @@ from .answers import check_shape, checked, segment
 from .transport import USER_AGENT, Transport
 
 __all__ = ["USER_AGENT", "Client"]
-
-
-class _Lines(PageLines):
-    """A log page's lines from the API, parsed when first needed (often never): a line that
-    cannot be used is then the API's error, as any other unusable answer is."""
-
-    __slots__ = ("build_uuid",)
-
-    def __init__(self, raw: Any, build_uuid: str) -> None:
-        super().__init__(raw)
-        self.build_uuid = build_uuid
-
-    @property
-    def parsed(self) -> list[LogLine]:
-        try:
-            return super().parsed
-        except Unusable as exc:
-            raise ApiError(
-                f"the API sent an unusable log page of build {self.build_uuid}: {exc}"
-            ) from None
 
 
 MAX_CURSOR = 4096  # a longer log cursor is an unusable answer (README, "Security")
@@ -67,7 +45,11 @@ class Client(Transport):
         path = f"/accounts/{segment(account_id)}/builds/builds/{segment(build_uuid)}/logs"
         params = {"cursor": cursor} if cursor else None
         answer = self.get(path, params, what=f"build {build_uuid}")
-        page = LogPage.from_api(answer.result, answer.body, lambda raw: _Lines(raw, build_uuid))
+
+        def unusable(exc: Unusable) -> ApiError:  # found when the page is parsed, if ever
+            return ApiError(f"the API sent an unusable log page of build {build_uuid}: {exc}")
+
+        page = LogPage.from_api(answer.result, answer.body, unusable)
         if page.cursor is not None and len(page.cursor) > MAX_CURSOR:
             raise ApiError(
                 f"the API sent a log cursor of {len(page.cursor):,} characters for build "

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CliError
-from ..models import Build, BuildStatus, LogLine, PageLines, Unusable, is_uuid
+from ..models import Build, BuildStatus, PageLines, Unusable, is_uuid
 
 if TYPE_CHECKING:
     from .writing import EntryWriter
@@ -124,7 +124,10 @@ class Entry(NamedTuple):
         if type(value) is dict:  # an answer: its result's lines
             result = value.get("result")
             value = result.get("lines") if isinstance(result, dict) else None
-        return _KeptLines(value, self.path)
+        return PageLines(value, self._unusable)
+
+    def _unusable(self, exc: Unusable) -> CliError:
+        return _unusable(self.path, f"an unusable line ({exc})")
 
 
 def _unusable(path: Path, why: str) -> CliError:
@@ -132,23 +135,6 @@ def _unusable(path: Path, why: str) -> CliError:
         f"the store's entry {path} holds {why}",
         "it was not written by cf-buildlogs; `cf-buildlogs cache clear` removes it",
     )
-
-
-class _KeptLines(PageLines):
-    """A kept page's lines; a line that cannot be used is the entry's error."""
-
-    __slots__ = ("path",)
-
-    def __init__(self, raw: Any, path: Path) -> None:
-        super().__init__(raw)
-        self.path = path
-
-    @property
-    def parsed(self) -> list[LogLine]:
-        try:
-            return super().parsed
-        except Unusable as exc:
-            raise _unusable(self.path, f"an unusable line ({exc})") from None
 
 
 class Corrupt(Exception):
