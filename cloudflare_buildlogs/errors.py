@@ -7,7 +7,7 @@ reads and which exit status a script sees (README, "Exit status").
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 
 class ExitCode(enum.IntEnum):
@@ -95,6 +95,16 @@ class Unanswered(NetworkError):
 
 class WaitTimeout(CliError):
     code = ExitCode.TIMEOUT
+
+
+class Irregular(Exception):
+    """Not an error the user sees: a fast path met something of another shape than it takes
+    (a log line that is not the usual pair, a record that is not a line), raised from inside a
+    comprehension (`irregular()`); its caller catches it and takes the general path."""
+
+
+def irregular() -> NoReturn:
+    raise Irregular
 
 
 class Outcome(NamedTuple):

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from ..errors import Irregular, irregular
 from ..models import (
     EPOCH,
     MESSAGE,
     MILLIS_THRESHOLD,
+    NUMBER,
     SECONDS,
     SUBSECOND,
     Build,
@@ -82,14 +84,6 @@ def parse_phases(value: str) -> frozenset[str]:
     return frozenset(names)
 
 
-class _Irregular(Exception):
-    """A page line that is not the usual pair: the page is parsed."""
-
-
-def _irregular() -> Tracked:
-    raise _Irregular
-
-
 class Phase:
     """What is known of a phase that began: its first line, when, and how many lines."""
 
@@ -127,12 +121,9 @@ class Tracker:
             # several times faster than the loop below.
             start, name = self.count + 1, PHASES[self.current]
             numbered = range(start, start + len(lines))
-            page: list[Tracked] = [
-                (a, b, c, d, n, name) for (a, b, c, d), n in zip(lines, numbered, strict=True)
-            ]
-            self._counted(start + len(lines) - 1)
-            self._last_seconds(page)
-            return page
+            return self._tracked(
+                [(a, b, c, d, n, name) for (a, b, c, d), n in zip(lines, numbered, strict=True)]
+            )
         out: list[Tracked] = []
         append = out.append
         number = self.count
@@ -148,10 +139,7 @@ class Tracker:
                     self._begin(began, number, line[SECONDS])
                     name = PHASES[began]
             append((line[EPOCH], line[SECONDS], line[SUBSECOND], message, number, name))
-        if out:
-            self._counted(number)
-            self._last_seconds(out)
-        return out
+        return self._tracked(out) if out else out
 
     def _from_raw(self, raw: list[Any]) -> list[Tracked] | None:
         """What `track` makes of `parse_lines(raw)` for the usual page (no later phase's
@@ -163,36 +151,37 @@ class Tracker:
             text = "\n".join([message for _, message in raw])  # pairs, the messages strings
         except (TypeError, ValueError):
             return None
-        if any(prefix in text for prefix in _LATER[self.current]):
+        if self._moves(text):
             return None
         start, name = self.count + 1, PHASES[self.current]
         try:
             page: list[Tracked] = [
                 (s, s, False, t, n, name)
                 if type(s) is int and 0 <= s <= MILLIS_THRESHOLD
-                else _irregular()
+                else irregular()
                 for (s, t), n in zip(raw, range(start, start + len(raw)), strict=True)
             ]
-        except _Irregular:
+        except Irregular:
             return None
         self.text = text
-        self._counted(start + len(raw) - 1)
-        self._last_seconds(page)
-        return page
+        return self._tracked(page)
 
     def _may_move(self, lines: Sequence[LogLine]) -> bool:
-        """Whether a later phase's marker is anywhere in the page: searched in the joined
-        messages, in C, a few substrings a page; a line that holds one is looked at after."""
-        later = _LATER[self.current]
-        if not later:
-            return False
-        text = "\n".join(map(_MESSAGE, lines))
-        return any(prefix in text for prefix in later)
+        """`_moves` of the page's joined messages, joined only when a later phase has any."""
+        return bool(_LATER[self.current]) and self._moves("\n".join(map(_MESSAGE, lines)))
 
-    def _last_seconds(self, out: list[Tracked]) -> None:
-        seconds = next((t[SECONDS] for t in reversed(out) if t[SECONDS] is not None), None)
+    def _moves(self, text: str) -> bool:
+        """Whether a later phase's marker is anywhere in a page's joined messages: a few
+        substrings searched in C; a line that holds one is looked at after."""
+        return any(prefix in text for prefix in _LATER[self.current])
+
+    def _tracked(self, page: list[Tracked]) -> list[Tracked]:
+        """A page tracked, its last line and last known time counted."""
+        self._counted(page[-1][NUMBER])
+        seconds = next((t[SECONDS] for t in reversed(page) if t[SECONDS] is not None), None)
         if seconds is not None:
             self.last_seconds = seconds
+        return page
 
     def _begin(self, index: int, number: int, seconds: float | None) -> None:
         self._counted(number - 1)

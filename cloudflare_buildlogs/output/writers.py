@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TextIO, cast
 
 from ..analysis.untrusted import continued, sanitize, shown_frame, uncolored
+from ..errors import Irregular, irregular
 from ..models import (
     EPOCH,
     MESSAGE,
@@ -67,10 +68,6 @@ class Writer:
 
     def close(self, end: BuildEnd | None = None) -> None:
         self.stream.flush()
-
-
-class _Irregular(Exception):
-    """A raw line that is not the usual pair: its page is parsed."""
 
 
 class TextWriter(Writer):
@@ -176,30 +173,23 @@ class TextWriter(Writer):
         the usual pair `[whole seconds, "text"]` (or any int and a string); None when one is
         anything else. A cached timestamp is looked up by an int only: a float or a bool equal
         to a cached second would pass for it, where the parsed line shows it otherwise."""
-        cached, plain = stamp.cached, uncolored
+        cached, plain, slow = stamp.cached, uncolored, self._slow
 
-        def first(seconds: object, text: str) -> str:  # a timestamp the cache does not hold
-            if type(seconds) is not int:
-                raise _Irregular
-            return stamp(parse_line([seconds, text]))
-
-        def slow(seconds: object, text: str) -> str:
-            if type(seconds) is not int:
-                raise _Irregular
-            return self._slow(parse_line([seconds, text]))
+        def line(seconds: object, text: str) -> Line:  # a line the cache or `uncolored` left
+            return parse_line([seconds, text]) if type(seconds) is int else irregular()
 
         try:
             return "".join(
                 [
-                    f"{(type(s) is int and cached(s)) or first(s, t)}  {t}\n"
+                    f"{(type(s) is int and cached(s)) or stamp(line(s, t))}  {t}\n"
                     if t.isprintable()
-                    else f"{(type(s) is int and cached(s)) or first(s, t)}  {u}\n"
+                    else f"{(type(s) is int and cached(s)) or stamp(line(s, t))}  {u}\n"
                     if (u := plain(t)).isprintable()
-                    else slow(s, t)
+                    else slow(line(s, t))
                     for s, t in raw
                 ]
             )
-        except (_Irregular, TypeError, ValueError, AttributeError):  # not pairs of int and str
+        except (Irregular, TypeError, ValueError, AttributeError):  # not pairs of int and str
             return None
 
     def _slow(self, line: Line) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CliError
-from ..models import Build, BuildStatus, PageLines, Unusable, is_uuid
+from ..models import Build, BuildStatus, LogPage, PageLines, Unusable, is_uuid
 
 if TYPE_CHECKING:
     from .writing import EntryWriter
@@ -121,9 +121,8 @@ class Entry(NamedTuple):
             value = json.loads(record)
         except ValueError as exc:
             raise _unusable(self.path, f"a page that is not JSON ({exc})") from None
-        if type(value) is dict:  # an answer: its result's lines
-            result = value.get("result")
-            value = result.get("lines") if isinstance(result, dict) else None
+        if type(value) is dict:  # an answer
+            return LogPage.from_api(value.get("result"), unusable=self._unusable).lines
         return PageLines(value, self._unusable)
 
     def _unusable(self, exc: Unusable) -> CliError:

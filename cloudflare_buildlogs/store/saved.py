@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, NamedTuple
 
-from ..errors import UsageError
+from ..errors import Irregular, UsageError, irregular
 from ..models import LogLine, PageLines, Unusable, is_uuid, parse_line, parse_lines
 
 PAGE = 1000
@@ -148,12 +148,12 @@ def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[An
                 [
                     [r.get("epoch"), message]
                     if r["type"] == "line" and type(message := r["message"]) is str
-                    else _other()
+                    else irregular()
                     for r in records
                 ]
             )
             return
-    except (*_UNREADABLE, _Other, LookupError, TypeError, AttributeError):
+    except (*_UNREADABLE, Irregular, LookupError, TypeError, AttributeError):
         pass
     for number, text in batch:
         if text.strip():
@@ -162,14 +162,6 @@ def _decode(batch: list[tuple[int, str]], name: str, saved: Saved, page: list[An
             except _UNREADABLE as exc:
                 raise _bad(name, number, f"not valid JSON: {exc}") from None
             _take(record, number, name, saved, page)
-
-
-class _Other(Exception):
-    """A record of a batch that is not a line record with a string message."""
-
-
-def _other() -> list[Any]:
-    raise _Other
 
 
 def _take(record: Any, number: int, name: str, saved: Saved, page: list[Any]) -> None:
