@@ -62,6 +62,19 @@ def test_elapsed_origin_is_the_first_usable_line() -> None:
     assert [stamper(line) for line in lines] == ["?", "+00:00", "+00:42"]
 
 
+@pytest.mark.parametrize("mode", list(TimestampMode))
+def test_a_second_alone_is_stamped_as_its_line_is(mode: TimestampMode) -> None:
+    """`Stamper.second`, the text writer's way on a cache miss, against the line's way: at the
+    edges of whole seconds since 1970 (below them, milliseconds past them), on a fresh stamper
+    and on one whose cache has the second."""
+    edges = [0, 1, EPOCH, EPOCH + 59, EPOCH + 60, 10**11, 10**11 + 1, EPOCH * 1000, -1, 10**30]
+    for seconds in edges:
+        line, fresh = parse_line([seconds, "x"]), Stamper(mode)
+        assert fresh.second(seconds) == Stamper(mode)(line), seconds
+        assert fresh.cached(seconds) in (None, fresh(line))
+        assert fresh.second(seconds) == fresh(line), seconds
+
+
 def test_unusable_timestamps_show_as_question_mark() -> None:
     for mode in (
         TimestampMode.LOCAL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 
-from ..models import EPOCH, SECONDS, SUBSECOND, Line
+from ..models import EPOCH, MILLIS_THRESHOLD, SECONDS, SUBSECOND, Line, parse_line
 
 
 class TimestampMode(str, enum.Enum):
@@ -42,6 +42,8 @@ class Stamper:
         local = mode is TimestampMode.LOCAL
         self._convert = time.localtime if local else time.gmtime
         self._pattern = "%Y-%m-%d %H:%M" if local else "%Y-%m-%dT%H:%M"
+        self._clock = local or mode is TimestampMode.UTC  # a time of day, not a count
+        self._zone = "Z" if mode is TimestampMode.UTC else ""
 
     def _format(self, whole: int) -> str:
         """`2021-11-09 15:40:00`, the minute's text cached: zone offsets and DST changes fall
@@ -64,16 +66,24 @@ class Stamper:
             self.origin = line[SECONDS]
 
     def __call__(self, line: Line) -> str:
-        seconds, subsecond = line[SECONDS], line[SUBSECOND]
-        if not subsecond:
-            text = self._cache.get(seconds)
-            if text is not None:
-                return text
-        text = self._render(line)
-        if not subsecond:
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[seconds] = text
+        seconds = line[SECONDS]
+        if line[SUBSECOND]:
+            return self._render(line)
+        text = self._cache.get(seconds)
+        return self._keep(seconds, self._render(line)) if text is None else text
+
+    def second(self, seconds: int) -> str:
+        """What `self` gives a line stamped with the int `seconds`, without making the line:
+        the text writer calls it when `cached` had nothing. The usual timestamp (whole seconds
+        since 1970) in local or UTC time is formatted here, four calls fewer than a line's."""
+        if self._clock and 0 <= seconds <= MILLIS_THRESHOLD:
+            return self._keep(seconds, self._time(seconds))
+        return self(parse_line([seconds, ""]))
+
+    def _keep(self, seconds: float | None, text: str) -> str:
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[seconds] = text
         return text
 
     def _render(self, line: Line) -> str:
@@ -86,12 +96,14 @@ class Stamper:
         if mode is TimestampMode.ELAPSED:
             self.observe(line)
             return _elapsed(seconds - (self.origin or 0.0), subsecond)
+        return self._time(_whole(seconds), _fraction(seconds) if subsecond else "")
+
+    def _time(self, whole: int, fraction: str = "") -> str:
+        """Local or UTC time, with the fraction and UTC's Z; `?` for a time no calendar shows."""
         try:
-            text = self._format(_whole(seconds))
+            return self._format(whole) + fraction + self._zone
         except (OverflowError, OSError, ValueError):
             return "?"
-        fraction = _fraction(seconds) if subsecond else ""
-        return text + fraction + ("Z" if mode is TimestampMode.UTC else "")
 
 
 def _elapsed(delta: float, subsecond: bool) -> str:

@@ -173,17 +173,17 @@ class TextWriter(Writer):
         the usual pair `[whole seconds, "text"]` (or any int and a string); None when one is
         anything else. A cached timestamp is looked up by an int only: a float or a bool equal
         to a cached second would pass for it, where the parsed line shows it otherwise."""
-        cached, plain, slow = stamp.cached, uncolored, self._slow
+        cached, second, plain, slow = stamp.cached, stamp.second, uncolored, self._slow
 
-        def line(seconds: object, text: str) -> Line:  # a line the cache or `uncolored` left
+        def line(seconds: object, text: str) -> Line:  # a line `uncolored` left
             return parse_line([seconds, text]) if type(seconds) is int else irregular()
 
         try:
             return "".join(
                 [
-                    f"{(type(s) is int and cached(s)) or stamp(line(s, t))}  {t}\n"
+                    f"{(cached(s) or second(s)) if type(s) is int else irregular()}  {t}\n"
                     if t.isprintable()
-                    else f"{(type(s) is int and cached(s)) or stamp(line(s, t))}  {u}\n"
+                    else f"{(cached(s) or second(s)) if type(s) is int else irregular()}  {u}\n"
                     if (u := plain(t)).isprintable()
                     else slow(line(s, t))
                     for s, t in raw
