@@ -21,9 +21,10 @@ kernel calls and a hundred or so page faults (benchmarks/PERFORMANCE.md, "Memory
   it takes a chunk of its own, with room above it for all the command's calls.
 - glibc's malloc maps each block larger than its threshold (128 KiB at first) and unmaps it
   when freed, and raises the threshold only once a larger mapped block is freed. The writer
-  encodes a page at a time, and the encoder asks for three bytes a character (~250 KiB a
-  page of non-ASCII text): mapped and unmapped at every page. One 1 MiB block, freed at
-  start-up, raises the threshold past every page's buffers; it is calloc'ed, so never touched.
+  writes a page at a time, and the stream's UTF-8 encoder first asks for three bytes a
+  character (~250 KiB for a page of non-ASCII text): mapped and unmapped at every page. One
+  1 MiB block, freed at start-up, raises the threshold past every page's buffers; it is
+  calloc'ed, so never touched.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from . import version_line
 
 YOUNG = 10_000
 # Words of stack the command's frame reserves: CPython gives it a 128 KiB chunk of its own,
-# with ~64 KiB (a few hundred frames) above it.
+# with ~62 KiB (a few hundred frames) above it.
 ROOM = 8_200
 
 
