@@ -155,6 +155,19 @@ def test_not_error_lines(message: str) -> None:
     assert not is_error(message)
 
 
+def test_a_page_whose_only_error_word_is_split_by_a_colour_is_not_skipped() -> None:
+    """`clean` removes the escape and the line is an error: the page filter must let it
+    through, and `--errors` show it."""
+    from cloudflare_buildlogs.analysis.pipeline import ContextFilter
+    from cloudflare_buildlogs.models import parse_lines
+
+    messages = ["compiling", "\x1b[31mEr\x1b[1mror\x1b[0m: split by a colour", "done"]
+    assert is_error(messages[1]) and page_may_have_errors("\n".join(messages))
+    assert not page_may_have_errors("compiling\nno word and no escape")
+    lines = [(*line, number, "build") for number, line in enumerate(parse_lines(messages), 1)]
+    assert ContextFilter(0).filter(lines) == [(lines[1], True)]
+
+
 # Pages for `error_lines`: it must find exactly the lines `is_error` finds, one at a time.
 ERROR_PAGES = [
     ["Error: first", "fine", "x\x1b[0mError: coloured", "Er\x1b[0mror: split by a colour"],

@@ -3,7 +3,7 @@
 A line is judged after its escape sequences are removed and leading white space skipped, by
 how it starts, what it holds and how it ends; lines that merely mention the word ("0 errors",
 "errorHandler.js") are not errors. `page_may_have_errors` lets a page with none of the words
-that any error line must contain skip the per-line checks: most pages of a log.
+that any error line must contain, and no escape, skip the per-line checks.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def is_warning(message: str) -> bool:
 
 
 def page_may_have_errors(messages: str) -> bool:
-    """Whether any line of a page (its messages joined) could be an error line."""
-    return _ANY_ERROR_WORD.search(messages) is not None
+    """Whether any line of a page (its messages joined) could be an error line: one holds an
+    error word, or an escape, which `clean` removes and which may split a word in two
+    (`Er\x1b[1mror:`), as `error_lines` knows."""
+    return "\x1b" in messages or _ANY_ERROR_WORD.search(messages) is not None
 
 
 def error_lines(messages: Sequence[str], text: str) -> list[int]:
