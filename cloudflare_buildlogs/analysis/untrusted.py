@@ -40,6 +40,14 @@ _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _RESET = "\x1b[0m"
 
 
+# The message with its colour (SGR sequences) removed and nothing else. Where the result is
+# printable (`str.isprintable`), as on most lines that need cleaning, it is what
+# `sanitize(shown_frame(message), False)` gives (no carriage return, line break or other escape
+# is left to handle), at a third of the cost; where it is not, the message needs `sanitize`.
+# A partial, not a function: the writer calls it once for every coloured line, inline.
+uncolored: Callable[[str], str] = partial(_SGR.sub, "")
+
+
 def strip_escapes(text: str) -> str:
     """The text with every escape sequence, control character (but tab and newline) and
     invisible character removed. Printable text has none of them: it is returned as it is
@@ -49,7 +57,7 @@ def strip_escapes(text: str) -> str:
     every character."""
     if text.isprintable():
         return text
-    plain = _SGR.sub("", text)
+    plain = uncolored(text)
     return plain if plain.isprintable() else _ESCAPES.sub("", text)
 
 
@@ -71,14 +79,6 @@ def sanitize(message: str, keep_color: bool) -> str:
         return _ESCAPES.sub("", message)
     cleaned = _ESCAPES.sub(_keep_sgr, message)
     return cleaned + _RESET if "\x1b[" in cleaned else cleaned
-
-
-# The message with its colour (SGR sequences) removed and nothing else. Where the result is
-# printable (`str.isprintable`), as on most lines that need cleaning, it is what
-# `sanitize(shown_frame(message), False)` gives (no carriage return, line break or other escape
-# is left to handle), at a third of the cost; where it is not, the message needs `sanitize`.
-# A partial, not a function: the writer calls it once for every coloured line, inline.
-uncolored: Callable[[str], str] = partial(_SGR.sub, "")
 
 
 def shown_frame(message: str) -> str:
